@@ -1,0 +1,53 @@
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.accounts.models import Role
+from portal.accounts.services import create_user
+from portal.catalogue.models import Catalogue
+from portal.core.errors import DomainError
+from portal.directory.models import Company, Hospital
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="用户管理")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", default="")
+@click.option("--company", "company_uscc", help="企业的统一社会信用代码（企业用户）")
+@click.option("--hospital", "hospital_name", help="医疗机构名称（医院用户）")
+@click.option("--catalogue", "catalogue_codes", multiple=True, help="目录代码（审核人员，可重复）")
+@click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取密码")
+def create(email, role, name, company_uscc, hospital_name, catalogue_codes, password_stdin):
+    """Create a user; the password is read from standard input so it never shows in the process list."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    company = _lookup(Company, Company.uscc, company_uscc, "企业")
+    hospital = _lookup(Hospital, Hospital.name, hospital_name, "医疗机构")
+    catalogues = [_lookup(Catalogue, Catalogue.code, code, "目录") for code in catalogue_codes]
+    try:
+        user = create_user(
+            None,
+            email=email,
+            role=Role(role),
+            password=password,
+            name=name,
+            company=company,
+            hospital=hospital,
+            catalogues=catalogues,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"已创建用户 {user.email}（{user.role.label}）")
+
+
+def _lookup(model, column, value, what):
+    if not value:
+        return None
+    obj = db.session.scalar(db.select(model).where(column == value.strip()))
+    if obj is None:
+        raise click.ClickException(f"未找到{what}：{value}")
+    return obj

@@ -1,0 +1,68 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.forms import LoginForm, PasswordChangeForm
+from portal.core.access import ANY_USER, PUBLIC, public, safe_next
+from portal.core.errors import DomainError
+from portal.core.forms import attach_error
+from portal.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+ACCESS = {
+    "accounts.login": PUBLIC,
+    "accounts.logout": ANY_USER,
+    "accounts.password": ANY_USER,
+}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except DomainError as exc:
+            db.session.commit()  # keep the audit record of the failure
+            attach_error(form, exc)
+            return render_template("accounts/login.html", form=form, next=target), exc.status_code
+        session.clear()  # no session fixation: a fresh session for the logged-in user
+        login_user(user, remember=form.remember.data)
+        db.session.commit()
+        return redirect(target)
+    form.next.data = target
+    return render_template("accounts/login.html", form=form, next=target)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.end_sessions(current_user, "logout")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            # Every other session has ended; keep this one by logging in again under the new token.
+            login_user(current_user._get_current_object())
+            flash("密码已修改，其他设备上的登录已全部退出。", "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/password.html", form=form)

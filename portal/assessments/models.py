@@ -1,0 +1,92 @@
+"""One assessment per public hospital in scope and new entry, with its dated events and reminders."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.types import LabelledEnum, UTCDateTime, enum_column, now_default
+from portal.extensions import db
+from portal.workflow import AssessmentState
+
+
+class Outcome(LabelledEnum):
+    ADMITTED = ("admitted", "同意配备")
+    DECLINED = ("declined", "暂不配备")
+    NOT_APPLICABLE = ("not_applicable", "不适用")
+
+
+class EventKind(LabelledEnum):
+    DEPARTMENT_REQUEST = ("department_request", "科室申请")
+    COMMITTEE_REVIEW = ("committee_review", "委员会审议")
+    NOTE = ("note", "备注")
+    DECISION = ("decision", "决定")
+
+
+class ReminderKind(LabelledEnum):
+    DUE_IN_7 = ("due_in_7", "7天内到期")
+    DUE_IN_3 = ("due_in_3", "3天内到期")
+    OVERDUE = ("overdue", "已逾期")
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        sa.UniqueConstraint("hospital_id", "entry_id"),
+        sa.Index("ix_assessment_hospital_state_due", "hospital_id", "state", "due_at"),
+        sa.Index("ix_assessment_batch_hospital", "batch_id", "hospital_id"),
+        sa.CheckConstraint(
+            "(state = 'decided') = (outcome IS NOT NULL AND decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
+            name="decision_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id"))
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"))
+    state: Mapped[AssessmentState] = mapped_column(enum_column(AssessmentState), default=AssessmentState.PENDING)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    is_late: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    hospital = relationship("Hospital")
+    entry = relationship("Entry")
+    batch = relationship("Batch")
+    decided_by = relationship("User")
+    events = relationship("AssessmentEvent", back_populates="assessment", order_by="AssessmentEvent.id")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class AssessmentEvent(db.Model):
+    __tablename__ = "assessment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    occurred_on: Mapped[date] = mapped_column(sa.Date)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+
+    assessment = relationship("Assessment", back_populates="events")
+    created_by = relationship("User")
+
+
+class Reminder(db.Model):
+    """A reminder sent; the unique constraint makes each kind go out once per assessment."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)

@@ -1,0 +1,82 @@
+"""Access control: login required by default, explicit public endpoints, role checks that are audited.
+
+Each views module also keeps an `ACCESS` table ({endpoint: roles or PUBLIC}); the authorisation test
+walks every route for every role and compares the outcome with those tables.
+"""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+PUBLIC = "public"
+ANY_USER = "any_user"
+
+
+def public(view):
+    """Mark a view as reachable without logging in."""
+    view.is_public = True
+    return view
+
+
+def roles(*allowed):
+    """Allow only users with one of `allowed` roles; anyone else gets 403 and an audit entry."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:  # the before_request hook normally catches this
+                abort(401)
+            if current_user.role not in allowed:
+                deny(f"role {current_user.role.value} not in {[r.value for r in allowed]}")
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed
+        return wrapper
+
+    return decorator
+
+
+def deny(reason: str):
+    """Record a permission denial in the audit log (committed on its own) and answer 403."""
+    from portal.audit.services import record
+    from portal.extensions import db
+
+    db.session.rollback()
+    record(
+        "access.denied",
+        actor=current_user if current_user.is_authenticated else None,
+        comment=reason,
+        data={"endpoint": request.endpoint, "path": request.path},
+    )
+    db.session.commit()
+    abort(403)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def require_login():
+    """before_request hook: everything needs a login unless the endpoint is marked public."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "is_public", False) or current_user.is_authenticated:
+        return None
+    if is_api_request():
+        return jsonify(error={"code": "unauthorized", "message": "需要登录或有效的 API 令牌。"}), 401
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Return `target` only if it is a path on this site; anything that could leave the site gives `fallback`."""
+    if not target:
+        return fallback
+    if any(ord(ch) < 0x20 or ch == "\\" for ch in target) or target != target.strip():
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target

@@ -1,0 +1,41 @@
+"""Domain errors raised by services; views turn them into messages, the API into status codes."""
+
+
+class DomainError(Exception):
+    """A business rule refused the action. `message` is Chinese and shown to the user as is."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class IllegalTransition(DomainError):
+    status_code = 409
+
+
+class StaleObject(DomainError):
+    """Someone else changed the object since the form was loaded."""
+
+    status_code = 409
+
+    def __init__(self, message: str = "该记录已被他人修改，请刷新页面后重试。"):
+        super().__init__(message)
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+    def __init__(self, message: str = "您没有权限执行此操作。"):
+        super().__init__(message)
+
+
+class NotFound(DomainError):
+    """Also used for objects that exist but are not the actor's: never reveal another party's records."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "未找到该记录。"):
+        super().__init__(message)

@@ -1,0 +1,38 @@
+import click
+from flask.cli import AppGroup
+
+from portal.core.errors import DomainError
+from portal.demo.seed import seed_demo
+from portal.extensions import db
+
+demo_cli = AppGroup("demo", help="演示数据")
+
+LABELS = {
+    "catalogues": "目录",
+    "companies": "企业",
+    "hospitals": "医疗机构",
+    "users": "用户",
+    "products": "产品",
+    "batches": "批次",
+    "applications": "申报",
+    "entries": "目录条目",
+    "assessments": "评估任务",
+}
+
+
+@demo_cli.command("seed")
+def seed():
+    """Create the demo data that is missing (safe to run again) and print a login for every role."""
+    lines = []
+    try:
+        counts = seed_demo(out=lines.append)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    created = [f"{LABELS.get(key, key)} {n}" for key, n in counts.items() if n]
+    click.echo("已创建：" + "，".join(created) + "。" if created else "演示数据已存在，未作更改。")
+    click.echo("")
+    click.echo("演示账号（所有账号密码相同）：")
+    for line in lines:
+        click.echo(line)

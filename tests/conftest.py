@@ -1,0 +1,206 @@
+"""Test fixtures: a fresh database per test, callable factories, logged-in clients.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set (see Makefile).
+"""
+
+import itertools
+import os
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portal import create_app
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.catalogue.models import Catalogue, Scope
+from portal.core.identifiers import uscc_check_char
+from portal.directory.models import Company, Hospital, HospitalLevel
+from portal.extensions import db as _db
+
+PASSWORD = "correct-horse-42"
+_counter = itertools.count(1)
+
+
+def _database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        _db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Override in a test module (or parametrize) to change settings."""
+    return {
+        "PORTAL_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PORTAL_SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    The test's app context stays pushed for factories and assertions; without this, requests would share
+    its `g` (Flask-Login's cached user) and database session, and tests could pass for the wrong reason.
+    Committing first makes what the test set up visible to the request and expires the test's objects,
+    so they reload what the request changed.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = RequestIsolatingClient
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    _db.session.remove()
+    _wipe(_db.engine)
+    _db.engine.dispose()
+    ctx.pop()
+
+
+def _wipe(engine) -> None:
+    """Empty every table, so the next test starts from a fresh database."""
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _unique() -> int:
+    return next(_counter)
+
+
+def make_uscc(n: int) -> str:
+    body = f"91310000{n:09d}"
+    return body + uscc_check_char(body)
+
+
+@pytest.fixture
+def make_company(db):
+    def make(**kw) -> Company:
+        n = _unique()
+        company = Company(
+            uscc=kw.pop("uscc", make_uscc(n)),
+            name=kw.pop("name", f"测试医疗科技有限公司{n}"),
+            district=kw.pop("district", "浦东新区"),
+            **kw,
+        )
+        db.session.add(company)
+        db.session.commit()
+        return company
+
+    return make
+
+
+@pytest.fixture
+def make_hospital(db):
+    def make(**kw) -> Hospital:
+        n = _unique()
+        hospital = Hospital(
+            name=kw.pop("name", f"测试医院{n}"),
+            district=kw.pop("district", "徐汇区"),
+            level=kw.pop("level", HospitalLevel.TERTIARY),
+            is_public=kw.pop("is_public", True),
+            **kw,
+        )
+        db.session.add(hospital)
+        db.session.commit()
+        return hospital
+
+    return make
+
+
+@pytest.fixture
+def make_catalogue(db):
+    def make(**kw) -> Catalogue:
+        n = _unique()
+        scope = kw.pop("scope", Scope.CITY)
+        catalogue = Catalogue(
+            code=kw.pop("code", f"CAT-{n}"),
+            name=kw.pop("name", f"测试目录{n}"),
+            scope=scope,
+            district=kw.pop("district", "宝山区" if scope is Scope.DISTRICT else None),
+            **kw,
+        )
+        db.session.add(catalogue)
+        db.session.commit()
+        return catalogue
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_company, make_hospital, make_catalogue):
+    def make(role: Role = Role.ADMIN, **kw) -> User:
+        n = _unique()
+        if role is Role.MANUFACTURER:
+            kw.setdefault("company", make_company())
+        if role is Role.HOSPITAL:
+            kw.setdefault("hospital", make_hospital())
+        if role is Role.REVIEWER:
+            kw.setdefault("catalogues", [make_catalogue()])
+        user = User(
+            email=kw.pop("email", f"user{n}@example.cn"),
+            role=role,
+            password_hash=hash_password(kw.pop("password", PASSWORD)),
+            **kw,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Log the test client in as a new user of `role`; returns the user."""
+
+    def do(role: Role = Role.ADMIN, **kw) -> User:
+        user = make_user(role, **kw)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
