@@ -1,6 +1,7 @@
 import click
 from flask.cli import AppGroup
 
+from portal.accounts.models import User
 from portal.core.errors import DomainError
 from portal.demo.seed import seed_demo
 from portal.extensions import db
@@ -21,8 +22,12 @@ LABELS = {
 
 
 @demo_cli.command("seed")
-def seed():
+@click.option("--if-empty", is_flag=True, help="只在数据库中还没有任何用户时写入（make run 使用）")
+def seed(if_empty):
     """Create the demo data that is missing (safe to run again) and print a login for every role."""
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
+        click.echo("数据库已有数据，跳过演示数据。")
+        return
     lines = []
     try:
         counts = seed_demo(out=lines.append)
