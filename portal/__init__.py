@@ -1,5 +1,6 @@
 """The portal's application factory."""
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -46,35 +47,54 @@ def _configure_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _register_blueprints(app: Flask) -> None:
-    from portal.accounts.views import bp as accounts_bp
-    from portal.admin.views import bp as admin_bp
-    from portal.catalogue.views import bp as catalogue_bp
-    from portal.main.views import bp as main_bp
+# Every views module defines `bp` and an ACCESS table; the order decides nothing but readability.
+BLUEPRINT_MODULES = (
+    "portal.main.views",
+    "portal.accounts.views",
+    "portal.admin.views",
+    "portal.catalogue.views",
+    "portal.notifications.views",
+    "portal.products.views",
+    "portal.applications.views",
+    "portal.review.views",
+    "portal.assessments.views",
+    "portal.search.views",
+    "portal.api.views",
+)
 
-    for bp in (main_bp, accounts_bp, admin_bp, catalogue_bp):
-        app.register_blueprint(bp)
+CLI_GROUPS = (
+    "portal.accounts.cli:users_cli",
+    "portal.directory.cli:hospitals_cli",
+    "portal.catalogue.cli:catalogue_cli",
+    "portal.demo.cli:demo_cli",
+    "portal.notifications.cli:notifications_cli",
+    "portal.assessments.cli:assessments_cli",
+    "portal.search.cli:search_cli",
+)
+
+
+def _register_blueprints(app: Flask) -> None:
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
 
 
 def _register_hooks(app: Flask) -> None:
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.security import set_security_headers
+    from portal.notifications.services import send_after_request
 
     app.before_request(require_login)
     app.after_request(set_security_headers)
+    app.after_request(send_after_request)
     errors_web.register(app)
     filters.register(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from portal.accounts.cli import users_cli
-    from portal.catalogue.cli import catalogue_cli
-    from portal.demo.cli import demo_cli
-    from portal.directory.cli import hospitals_cli
-
-    for group in (users_cli, hospitals_cli, catalogue_cli, demo_cli):
-        app.cli.add_command(group)
+    for spec in CLI_GROUPS:
+        module_name, _, attribute = spec.partition(":")
+        app.cli.add_command(getattr(importlib.import_module(module_name), attribute))
 
 
 @event.listens_for(Engine, "connect")

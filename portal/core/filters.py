@@ -28,7 +28,16 @@ def _page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def _unread_notifications() -> dict:
+    from flask_login import current_user
+
+    from portal.notifications.services import unread_count
+
+    return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
+
+
 def register(app):
+    app.context_processor(_unread_notifications)
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
     app.add_template_filter(_label, "label")

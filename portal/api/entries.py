@@ -1,0 +1,3 @@
+from portal.api.blueprint import bp  # noqa: F401
+
+ACCESS: dict = {}

@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+assessments_cli = AppGroup("assessments", help="入院评估")

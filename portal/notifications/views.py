@@ -1,0 +1,29 @@
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.core.access import ANY_USER, safe_next
+from portal.extensions import db
+from portal.notifications import services
+from portal.notifications.models import Notification
+
+bp = Blueprint("notifications", __name__)
+
+ACCESS = {"notifications.index": ANY_USER, "notifications.read": ANY_USER}
+
+
+@bp.route("/notifications")
+def index():
+    page = db.paginate(
+        select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()),
+        per_page=30,
+    )
+    return render_template("notifications/index.html", page=page)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def read():
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    services.mark_read(current_user, ids)
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("products", __name__)
+
+ACCESS: dict = {}

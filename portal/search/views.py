@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("search", __name__)
+
+ACCESS: dict = {}
