@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 from portal.applications.models import Application, Submission
+from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, Scope
@@ -632,31 +633,6 @@ def ensure_application(counts, batch, product, state, submitted_at, decided_at=N
     return application
 
 
-def create_assessments(batch: Batch, entries: list[Entry]) -> list[Assessment]:
-    """One assessment per public hospital in the catalogue's scope and entry; returns those created."""
-    catalogue = batch.catalogue
-    query = db.select(Hospital).where(Hospital.is_public.is_(True)).order_by(Hospital.id)
-    if catalogue.scope is Scope.DISTRICT:
-        query = query.where(Hospital.district == catalogue.district)
-    hospitals = db.session.scalars(query).all()
-    db.session.flush()
-    existing = {
-        tuple(row)
-        for row in db.session.execute(
-            db.select(Assessment.hospital_id, Assessment.entry_id).where(Assessment.batch_id == batch.id)
-        )
-    }
-    due = timeutil.due_at(batch.published_on, catalogue.deadline_days)
-    created = []
-    for entry in entries:
-        for hospital in hospitals:
-            if (hospital.id, entry.id) not in existing:
-                assessment = Assessment(hospital=hospital, entry=entry, batch=batch, due_at=due)
-                db.session.add(assessment)
-                created.append(assessment)
-    return created
-
-
 def seed_published(counts, batch, product_names, products, company_users) -> None:
     """Recommended applications, entries and assessments of a published batch."""
     submitted_at = batch.closes_at - timedelta(days=3)
@@ -681,16 +657,16 @@ def seed_published(counts, batch, product_names, products, company_users) -> Non
             db.session.add(IndexChange(doc_type="entry", doc_id=entry.id))
             counts["entries"] += 1
         entries.append(entry)
-    created = create_assessments(batch, entries)
-    counts["assessments"] += len(created)
-    _sample_progress(batch, created)
+    db.session.flush()
+    inserted = create_assessments(batch, batch.published_on)
+    counts["assessments"] += inserted
+    if inserted:  # only on the run that created the queue: never touch assessments that already existed
+        created = db.session.scalars(db.select(Assessment).where(Assessment.batch_id == batch.id)).all()
+        _sample_progress(batch, created)
 
 
 def _sample_progress(batch: Batch, created: list[Assessment]) -> None:
-    """Decide a few of the assessments just created, and start a few more (never touches older ones)."""
-    if not created:
-        return
-    db.session.flush()
+    """Decide a few of the assessments just created, and start a few more."""
     by_key = {(a.hospital.name, a.entry.product_name): a for a in created}
     users = {u.hospital_id: u for u in db.session.scalars(db.select(User).where(User.role == Role.HOSPITAL))}
     for hospital, product, outcome, reason, days in DECISIONS:

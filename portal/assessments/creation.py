@@ -1,0 +1,57 @@
+"""Creating the assessment queue of a catalogue update (DESIGN §4, "Publishing a batch", step 2).
+
+Used by publishing a batch and by `catalogue import --assess`. It is one set-based INSERT … SELECT that
+skips pairs that already exist (ON CONFLICT DO NOTHING on the unique hospital × entry constraint), so it is
+idempotent, safe when two processes run it at once, and fast for hundreds of thousands of rows.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.assessments.models import Assessment
+from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
+from portal.core.timeutil import due_at, utcnow
+from portal.directory.models import Hospital
+from portal.extensions import db
+from portal.workflow import AssessmentState
+
+
+def hospitals_in_scope(catalogue):
+    """Public hospitals that must assess the catalogue's updates: all for the city list, the district's otherwise."""
+    query = sa.select(Hospital.id).where(Hospital.is_public.is_(True))
+    if catalogue.scope is Scope.DISTRICT:
+        query = query.where(Hospital.district == catalogue.district)
+    return query
+
+
+def create_assessments(batch: Batch, published_on: date) -> int:
+    """Give every public hospital in scope one assessment per listed entry of `batch`; returns rows inserted."""
+    catalogue = batch.catalogue
+    hospitals = hospitals_in_scope(catalogue).subquery()
+    now = utcnow()
+    pairs = (
+        sa.select(
+            hospitals.c.id,
+            Entry.id,
+            sa.literal(batch.id),
+            sa.literal(AssessmentState.PENDING.value),
+            sa.literal(due_at(published_on, catalogue.deadline_days), Assessment.due_at.type),
+            sa.literal(False),
+            sa.literal(now, Assessment.created_at.type),
+            sa.literal(1),
+        )
+        .select_from(hospitals)
+        .join(Entry, sa.true())
+        .where(Entry.batch_id == batch.id, Entry.status == EntryStatus.LISTED)
+    )
+    columns = ["hospital_id", "entry_id", "batch_id", "state", "due_at", "is_late", "created_at", "version_id"]
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Assessment)
+        .from_select(columns, pairs)
+        .on_conflict_do_nothing(index_elements=["hospital_id", "entry_id"])
+        .returning(Assessment.id)  # rowcount is not reliable for INSERT … SELECT on every driver
+    )
+    return len(db.session.execute(statement).all())
