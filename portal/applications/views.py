@@ -1,5 +1,210 @@
-from flask import Blueprint
+"""The company's applications: list, apply a product to an open batch, draft, submit, resubmit, withdraw."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import Role
+from portal.applications.forms import ApplicationForm, WithdrawForm
+from portal.applications.models import Application
+from portal.applications.permissions import (
+    can_edit_application,
+    can_submit_application,
+    can_withdraw_application,
+    is_applicant,
+)
+from portal.applications.services import (
+    NotEligible,
+    create_application,
+    eligibility_failures,
+    get_application,
+    next_action,
+    submit_application,
+    update_application,
+    withdraw_application,
+)
+from portal.audit.services import history
+from portal.catalogue.models import Batch
+from portal.core.access import roles
+from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.forms import attach_error
+from portal.extensions import db
+from portal.products.services import get_own_product
+from portal.workflow import APPLICATION, ApplicationState
 
 bp = Blueprint("applications", __name__)
+COMPANY = {Role.MANUFACTURER}
 
-ACCESS: dict = {}
+ACCESS = {
+    "applications.index": COMPANY,
+    "applications.create": COMPANY,
+    "applications.show": {Role.MANUFACTURER, Role.REVIEWER, Role.ADMIN},
+    "applications.withdraw": COMPANY,
+}
+
+AUDIT_LABELS = {
+    "application.created": "创建草稿",
+    "application.updated": "修改申报说明",
+    **{f"application.{action}": label for action, label in APPLICATION.action_labels.items()},
+}
+
+
+def _own_product(product_id: int):
+    try:
+        return get_own_product(current_user, product_id)
+    except NotFound:
+        abort(404)
+
+
+def _visible_application(application_id: int) -> Application:
+    """An application the user may see; anything else is a plain 404, also on POST."""
+    try:
+        return get_application(current_user, application_id)
+    except NotFound:
+        abort(404)
+
+
+def _version(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _commit_or_stale() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject() from None
+
+
+@bp.route("/applications")
+@roles(Role.MANUFACTURER)
+def index():
+    query = (
+        select(Application)
+        .where(Application.company_id == current_user.company_id)
+        .order_by(Application.updated_at.desc(), Application.id.desc())
+    )
+    state = request.args.get("state", "")
+    if state in ApplicationState._value2member_map_:
+        query = query.where(Application.state == ApplicationState(state))
+    page = db.paginate(query, per_page=current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200)
+    return render_template(
+        "applications/index.html", page=page, state=state, states=ApplicationState, next_action=next_action
+    )
+
+
+@bp.route("/products/<int:product_id>/apply/<int:batch_id>", methods=["POST"])
+@roles(Role.MANUFACTURER)
+def create(product_id, batch_id):
+    """Apply an existing product to an open batch: nothing is typed twice."""
+    product = _own_product(product_id)
+    batch = db.session.get(Batch, batch_id) or abort(404)
+    try:
+        application = create_application(current_user, product, batch)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("products.show", product_id=product.id))
+    flash(f"已创建「{batch.catalogue.name}」{batch.name}的申报草稿，请填写申报说明后提交。", "success")
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+def _render(application, form, withdraw_form, failures=None, status=200):
+    return (
+        render_template(
+            "applications/show.html",
+            application=application,
+            form=form,
+            withdraw_form=withdraw_form,
+            failures=failures,
+            checklist=eligibility_failures(application) if can_edit_application(current_user, application) else [],
+            can_edit=can_edit_application(current_user, application),
+            can_submit=can_submit_application(current_user, application),
+            can_withdraw=can_withdraw_application(current_user, application),
+            is_applicant=is_applicant(current_user, application),
+            events=history(application),
+            audit_labels=AUDIT_LABELS,
+            state_labels={s.value: s.label for s in ApplicationState},
+            next_action=next_action(application),
+            returned_comment=_last_return_comment(application),
+        ),
+        status,
+    )
+
+
+def _last_return_comment(application) -> str | None:
+    if application.state is not ApplicationState.RETURNED:
+        return None
+    if application.submissions and application.submissions[-1].return_comment:
+        return application.submissions[-1].return_comment
+    for event in reversed(history(application)):  # the audit log has it even if the round was not annotated
+        if event.action == "application.return":
+            return event.comment
+    return None
+
+
+def _forms(application):
+    form = ApplicationForm(obj=application if request.method == "GET" else None)
+    withdraw_form = WithdrawForm(formdata=None)
+    if request.method == "GET":
+        form.version_id.data = application.version_id
+    withdraw_form.version_id.data = application.version_id
+    return form, withdraw_form
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@roles(Role.MANUFACTURER, Role.REVIEWER, Role.ADMIN)
+def show(application_id):
+    application = _visible_application(application_id)
+    form, withdraw_form = _forms(application)
+    if request.method == "GET" or not form.validate_on_submit():
+        return _render(application, form, withdraw_form)
+    if not is_applicant(current_user, application):
+        abort(404)
+    submitting = request.form.get("action") == "submit"
+    version = _version(form.version_id.data)
+    failures = None
+    try:
+        if can_edit_application(current_user, application):
+            update_application(current_user, application, form.statement.data, version)
+            version = None  # checked once; the save above bumps it on flush
+        if submitting:
+            submission = submit_application(current_user, application, version)
+        _commit_or_stale()
+    except DomainError as exc:
+        db.session.rollback()
+        if isinstance(exc, NotEligible):
+            failures = exc.failures  # listed beside the form, each on its own line
+        else:
+            attach_error(form, exc)
+        return _render(application, form, withdraw_form, failures)
+    if submitting:
+        flash(f"已提交（第 {submission.round} 轮），请等待审核。", "success")
+    else:
+        flash("草稿已保存。", "success")
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@roles(Role.MANUFACTURER)
+def withdraw(application_id):
+    application = _visible_application(application_id)
+    withdraw_form = WithdrawForm()
+    form = ApplicationForm(formdata=None, obj=application)
+    form.version_id.data = application.version_id
+    try:
+        withdraw_application(
+            current_user, application, withdraw_form.reason.data, _version(withdraw_form.version_id.data)
+        )
+        _commit_or_stale()
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(withdraw_form, exc)
+        return _render(application, form, withdraw_form)
+    flash("申报已撤回。", "success")
+    return redirect(url_for("applications.show", application_id=application.id))

@@ -65,6 +65,10 @@ class Product(db.Model):
     company = relationship("Company")
     attachments = relationship("Attachment", back_populates="product", order_by="Attachment.id")
 
+    @property
+    def current_attachments(self) -> list:
+        return [a for a in self.attachments if a.retired_at is None]
+
     __mapper_args__ = {"version_id_col": version_id}
 
 
@@ -84,5 +88,13 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+    # Set when the company removes the file from its product: the row and file stay, because earlier
+    # submission rounds (and their reviewers) still refer to them.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product = relationship("Product", back_populates="attachments")
+    uploaded_by = relationship("User")
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_at is None

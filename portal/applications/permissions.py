@@ -1,0 +1,40 @@
+"""Who may see and act on an application. Another company's application is "not found", never forbidden."""
+
+from portal.accounts.models import Role
+from portal.workflow import APPLICATION, ApplicationState
+
+EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
+
+
+def _role(user):
+    return getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+
+
+def is_applicant(user, application) -> bool:
+    return (
+        _role(user) is Role.MANUFACTURER and user.company_id is not None and user.company_id == application.company_id
+    )
+
+
+def can_view_application(user, application) -> bool:
+    role = _role(user)
+    if role is Role.ADMIN:
+        return True
+    if role is Role.MANUFACTURER:
+        return is_applicant(user, application)
+    if role is Role.REVIEWER:
+        return application.batch.catalogue_id in {c.id for c in user.catalogues}
+    return False
+
+
+def can_edit_application(user, application) -> bool:
+    """The applicant may change the statement and submit while it is a draft or was returned."""
+    return is_applicant(user, application) and application.state in EDITABLE_STATES
+
+
+def can_submit_application(user, application) -> bool:
+    return is_applicant(user, application) and APPLICATION.can(application.state, "submit")
+
+
+def can_withdraw_application(user, application) -> bool:
+    return is_applicant(user, application) and APPLICATION.can(application.state, "withdraw")
