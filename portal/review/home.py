@@ -1,11 +1,13 @@
 """The reviewer's home page board."""
 
+from flask import url_for
 from sqlalchemy import func, select
 
 from portal.applications.models import Application, Objection
 from portal.catalogue.models import Batch
 from portal.extensions import db
 from portal.main.dashboard import Board, count
+from portal.review.services import next_step
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 
 
@@ -25,9 +27,23 @@ def reviewer_board(user) -> Board:
         )
     )
     board.stats.append(("待处理异议", open_objections, "warning" if open_objections else ""))
-    board.data["batches"] = db.session.scalars(
+    batches = db.session.scalars(
         select(Batch)
         .where(Batch.catalogue_id.in_(catalogue_ids), Batch.state != BatchState.PUBLISHED)
         .order_by(Batch.id)
     ).all()
+    # Each running batch with what stands in the way of its next step.
+    board.data["batches"] = [(batch, next_step(batch).blockers) for batch in batches]
+    board.actions.append(
+        ("审核队列：待形式审查的申报", url_for("review.queue", state=ApplicationState.SUBMITTED.value))
+    )
+    board.actions.append(
+        ("审核队列：待专家评审和决定的申报", url_for("review.queue", state=ApplicationState.FORMAL_CHECK_PASSED.value))
+    )
+    if open_objections:
+        notice = next((b for b in batches if b.state is BatchState.PUBLIC_NOTICE), None)
+        if notice is not None:
+            board.actions.append(
+                (f"处理公示期异议（{open_objections} 条）", url_for("review.batch", batch_id=notice.id))
+            )
     return board
