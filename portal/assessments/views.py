@@ -1,5 +1,429 @@
-from flask import Blueprint
+"""Hospital assessment pages (queue, assessment, calendar feed, API tokens) and reviewers' compliance pages."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
+
+from portal.accounts import tokens
+from portal.accounts.models import Role
+from portal.assessments import calendar, exports, services
+from portal.assessments.forms import BulkForm, ConfirmForm, DecisionForm, EventForm, TokenForm
+from portal.assessments.models import Assessment, EventKind
+from portal.assessments.permissions import can_decide, require_compliance
+from portal.catalogue.models import Batch
+from portal.core import timeutil
+from portal.core.access import PUBLIC, public, roles
+from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.forms import attach_error
+from portal.core.reference import DEPARTMENTS, KEY_AREAS
+from portal.directory.models import Hospital
+from portal.extensions import db
+from portal.products.models import Attachment
 
 bp = Blueprint("assessments", __name__)
 
-ACCESS: dict = {}
+HOSPITAL = {Role.HOSPITAL}
+COMPLIANCE = {Role.REVIEWER, Role.ADMIN}
+ACCESS = {
+    "assessments.queue": HOSPITAL,
+    "assessments.bulk": HOSPITAL,
+    "assessments.export": HOSPITAL,
+    "assessments.show": HOSPITAL,
+    "assessments.add_event": HOSPITAL,
+    "assessments.decide": HOSPITAL,
+    "assessments.calendar_settings": HOSPITAL,
+    "assessments.calendar_feed": PUBLIC,
+    "assessments.api_tokens": HOSPITAL,
+    "assessments.api_token_revoke": HOSPITAL,
+    "assessments.compliance_index": COMPLIANCE,
+    "assessments.compliance_batch": COMPLIANCE,
+    "assessments.compliance_hospital": COMPLIANCE,
+    "assessments.compliance_export": COMPLIANCE,
+}
+
+PUBLIC_ATTACHMENT_KINDS = ("注册证",)
+
+
+def _page(query, per_page=None):
+    return db.paginate(
+        query, per_page=per_page or current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200, error_out=False
+    )
+
+
+def _commit_or_stale() -> bool:
+    """Commit once; a concurrent update of the same assessment becomes the stale-record message."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+# The queue --------------------------------------------------------------------------------------------------
+
+
+def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
+    filters = services.parse_filters(request.args)
+    hospital_id = current_user.hospital_id
+    page = _page(services.queue_query(hospital_id, filters))
+    updates = services.hospital_updates(hospital_id, open_only=False)
+    return (
+        render_template(
+            "assessments/queue.html",
+            page=page,
+            filters=filters,
+            updates=updates,
+            key_areas=KEY_AREAS,
+            departments=DEPARTMENTS,
+            state_filters=services.STATE_FILTERS,
+            sorts=services.SORTS,
+            bulk_form=bulk_form or BulkForm(formdata=None),
+            selected={int(i) for i in selected},
+            open_states=services.OPEN_STATES,
+            now=timeutil.utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.route("/assessments")
+@roles(Role.HOSPITAL)
+def queue():
+    return _render_queue()
+
+
+@bp.route("/assessments/bulk", methods=["POST"])
+@roles(Role.HOSPITAL)
+def bulk():
+    form = BulkForm()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if form.validate_on_submit():
+        items = db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids))).all() if ids else []
+        if len(items) != len(set(ids)):
+            abort(404)
+        try:
+            count = services.bulk_not_applicable(current_user, items, form.reason.data)
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            if _commit_or_stale():
+                flash(f"已将 {count} 项标记为「不适用」。", "success")
+                return redirect(url_for("assessments.queue", **request.args))
+            form.form_errors.append(StaleObject().message)
+    return _render_queue(form, ids, 400)
+
+
+@bp.route("/assessments/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/assessments/export.csv", defaults={"fmt": "csv"})
+@roles(Role.HOSPITAL)
+def export(fmt):
+    """The hospital's own queue with the current filters (never another hospital's rows)."""
+    filters = services.parse_filters(request.args)
+    items = db.session.scalars(services.queue_query(current_user.hospital_id, filters)).all()
+    rows = exports.item_rows(items)
+    name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
+    if fmt == "csv":
+        body = exports.to_csv(exports.ITEM_HEADERS, rows)
+    else:
+        body = exports.to_xlsx([("评估任务", exports.ITEM_HEADERS, rows)])
+    return _download(body, fmt, name)
+
+
+def _download(body: bytes, fmt: str, name: str) -> Response:
+    from urllib.parse import quote
+
+    response = Response(body, mimetype=exports.MIME[fmt])
+    ascii_name = f"export.{fmt}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}.{fmt}"
+    )
+    return response
+
+
+# One assessment ---------------------------------------------------------------------------------------------
+
+
+def _own(assessment_id) -> Assessment:
+    """The user's own assessment; anything else is a plain 404 (also on POST, where DomainErrors redirect)."""
+    try:
+        return services.get_assessment(current_user, assessment_id)
+    except NotFound:
+        abort(404)
+
+
+def _attachments(assessment):
+    """The product's public attachments (registration certificate) with a link where the download route exists."""
+    if assessment.entry.product_id is None:
+        return []
+    items = db.session.scalars(
+        sa.select(Attachment)
+        .where(Attachment.product_id == assessment.entry.product_id, Attachment.kind.in_(PUBLIC_ATTACHMENT_KINDS))
+        .order_by(Attachment.id)
+    ).all()
+    result = []
+    for item in items:
+        url = None
+        if "products.attachment" in current_app.view_functions:
+            try:
+                url = url_for("products.attachment", attachment_id=item.id)
+            except BuildError:
+                url = None
+        result.append((item, url))
+    return result
+
+
+def _render_show(assessment, event_form=None, decision_form=None, status=200):
+    if event_form is None:
+        event_form = EventForm(formdata=None, occurred_on=timeutil.today_shanghai())
+        event_form.committee.data = services.default_committee(assessment)
+    if decision_form is None:
+        decision_form = DecisionForm(
+            formdata=None,
+            outcome=assessment.outcome.value if assessment.outcome else None,
+            reason=assessment.reason or "",
+        )
+    event_form.version.data = assessment.version_id
+    decision_form.version.data = decision_form.version.data or assessment.version_id
+    from portal.audit.services import history
+
+    return (
+        render_template(
+            "assessments/show.html",
+            assessment=assessment,
+            entry=assessment.entry,
+            attachments=_attachments(assessment),
+            events=assessment.events,
+            history=history(assessment),
+            event_form=event_form,
+            decision_form=decision_form,
+            can_decide=can_decide(current_user, assessment),
+            EventKind=EventKind,
+        ),
+        status,
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@roles(Role.HOSPITAL)
+def show(assessment_id):
+    assessment = _own(assessment_id)
+    return _render_show(assessment)[0]
+
+
+@bp.route("/assessments/<int:assessment_id>/events", methods=["POST"])
+@roles(Role.HOSPITAL)
+def add_event(assessment_id):
+    assessment = _own(assessment_id)
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            services.add_event(
+                current_user,
+                assessment,
+                form.kind.data,
+                form.occurred_on.data,
+                form.note.data,
+                committee=form.committee.data,
+                version=form.version.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            if _commit_or_stale():
+                flash("已添加评估记录。", "success")
+                return redirect(url_for("assessments.show", assessment_id=assessment.id))
+            form.form_errors.append(StaleObject().message)
+    assessment = db.session.get(Assessment, assessment_id)
+    return _render_show(assessment, event_form=form, status=400)
+
+
+@bp.route("/assessments/<int:assessment_id>/decision", methods=["POST"])
+@roles(Role.HOSPITAL)
+def decide(assessment_id):
+    assessment = _own(assessment_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide(current_user, assessment, form.outcome.data, form.reason.data, form.version.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            if _commit_or_stale():
+                late = "（已超过截止日期，记为逾期完成）" if assessment.is_late else ""
+                flash(f"已记录评估结论：{assessment.outcome.label}{late}。", "success")
+                return redirect(url_for("assessments.show", assessment_id=assessment.id))
+            form.form_errors.append(StaleObject().message)
+    assessment = db.session.get(Assessment, assessment_id)
+    return _render_show(assessment, decision_form=form, status=400)
+
+
+# Calendar feed ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/assessments/calendar", methods=["GET", "POST"])
+@roles(Role.HOSPITAL)
+def calendar_settings():
+    form = ConfirmForm()
+    feed_url = None
+    if form.validate_on_submit():
+        token = calendar.regenerate_calendar_token(current_user)
+        db.session.commit()
+        feed_url = url_for("assessments.calendar_feed", token=token, _external=True)
+    return render_template(
+        "assessments/calendar.html",
+        form=form,
+        feed_url=feed_url,
+        has_token=current_user.hospital.calendar_token_hash is not None,
+    )
+
+
+@bp.route("/calendar/<token>.ics")
+@public
+def calendar_feed(token):
+    hospital = calendar.hospital_for_token(token)
+    body = calendar.feed(hospital, current_app.config["PORTAL_BASE_URL"])
+    response = Response(body.encode(), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# API tokens (the pages are here because only hospital users have them) -------------------------------------
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@roles(Role.HOSPITAL)
+def api_tokens():
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _row, new_token = tokens.create_token(current_user, form.name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+            status = 400
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "assessments/api_tokens.html",
+            form=form,
+            new_token=new_token,
+            rows=tokens.list_tokens(current_user),
+            revoke_form=ConfirmForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@roles(Role.HOSPITAL)
+def api_token_revoke(token_id):
+    try:
+        row = tokens.get_own_token(current_user, token_id)
+    except NotFound:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        tokens.revoke_token(current_user, row)
+        db.session.commit()
+        flash(f"令牌「{row.name}」已吊销，使用它的系统将无法再访问。", "success")
+    else:
+        flash("表单已过期，请刷新页面后重试。", "error")
+    return redirect(url_for("assessments.api_tokens"))
+
+
+# Compliance (reviewers, administrators) ---------------------------------------------------------------------
+
+
+@bp.route("/compliance")
+@roles(Role.REVIEWER, Role.ADMIN)
+def compliance_index():
+    batches = db.session.scalars(services.visible_batches(current_user)).all()
+    now = timeutil.utcnow()
+    return render_template(
+        "assessments/compliance_index.html",
+        rows=[(b, services.batch_totals(b, now)) for b in batches],
+    )
+
+
+def _batch_for_compliance(batch_id) -> Batch:
+    batch = db.session.get(Batch, batch_id)
+    require_compliance(current_user, batch)
+    return batch
+
+
+@bp.route("/compliance/batches/<int:batch_id>")
+@roles(Role.REVIEWER, Role.ADMIN)
+def compliance_batch(batch_id):
+    batch = _batch_for_compliance(batch_id)
+    now = timeutil.utcnow()
+    return render_template(
+        "assessments/compliance_batch.html",
+        batch=batch,
+        totals=services.batch_totals(batch, now),
+        rows=services.batch_compliance(batch, now),
+        overdue=db.session.execute(services.overdue_list(batch, now).limit(200)).all(),
+        overdue_count=services.batch_totals(batch, now).overdue,
+        now=now,
+    )
+
+
+@bp.route("/compliance/batches/<int:batch_id>/hospitals/<int:hospital_id>")
+@roles(Role.REVIEWER, Role.ADMIN)
+def compliance_hospital(batch_id, hospital_id):
+    batch = _batch_for_compliance(batch_id)
+    hospital = db.session.get(Hospital, hospital_id) or abort(404)
+    query = services.hospital_items(batch, hospital.id)
+    page = _page(query)
+    if page.total == 0:
+        abort(404)
+    return render_template(
+        "assessments/compliance_hospital.html",
+        batch=batch,
+        hospital=hospital,
+        page=page,
+        open_states=services.OPEN_STATES,
+        now=timeutil.utcnow(),
+    )
+
+
+@bp.route("/compliance/batches/<int:batch_id>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/compliance/batches/<int:batch_id>/export.csv", defaults={"fmt": "csv"})
+@roles(Role.REVIEWER, Role.ADMIN)
+def compliance_export(batch_id, fmt):
+    batch = _batch_for_compliance(batch_id)
+    now = timeutil.utcnow()
+    hospitals = exports.compliance_rows(services.batch_compliance(batch, now))
+    overdue = exports.overdue_rows(db.session.execute(services.overdue_list(batch, now)).all(), now)
+    name = f"入院评估完成情况-{batch.catalogue.name}-{batch.name}-{timeutil.today_shanghai(now):%Y%m%d}"
+    if fmt == "csv":
+        if request.args.get("part") == "overdue":
+            return _download(exports.to_csv(exports.OVERDUE_HEADERS, overdue), fmt, name + "-逾期清单")
+        return _download(exports.to_csv(exports.COMPLIANCE_HEADERS, hospitals), fmt, name)
+    body = exports.to_xlsx(
+        [("医院完成情况", exports.COMPLIANCE_HEADERS, hospitals), ("逾期清单", exports.OVERDUE_HEADERS, overdue)]
+    )
+    return _download(body, fmt, name)

@@ -33,3 +33,42 @@ def create(code, name, scope, district, deadline_days, notice_days):
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"已创建目录 {catalogue.code}：{catalogue.name}（{catalogue.scope_label}，评估期限 {deadline_days} 天）")
+
+
+@catalogue_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--catalogue", "catalogue_code", required=True, help="目录代码，例如 SH-XYYX")
+@click.option("--batch", "batch_name", required=True, help="批次名称，例如 第五批")
+@click.option("--published-on", default=None, help="发布日期 YYYY-MM-DD（新建批次时使用，默认今天）")
+@click.option("--assess", is_flag=True, help="为范围内公立医疗机构生成入院评估任务（按发布日期计算截止日期）")
+def import_command(file, catalogue_code, batch_name, published_on, assess):
+    """Load an already published batch from CSV or XLSX. Any bad row imports nothing; a second run changes nothing."""
+    from portal.catalogue.importer import import_batch, parse_published_on
+
+    with click.progressbar(length=1, label="导入目录条目") as bar:
+
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            result = import_batch(
+                None,
+                file,
+                catalogue_code=catalogue_code,
+                batch_name=batch_name,
+                published_on=parse_published_on(published_on),
+                assess=assess,
+                progress=progress,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.message}\n（未导入任何数据）") from exc
+    db.session.commit()
+    batch = result.batch
+    created = "，新建" if result.batch_created else ""
+    click.echo(
+        f"完成：批次「{batch.name}」（发布日期 {batch.published_on:%Y-%m-%d}{created}）；"
+        f"新增企业 {result.companies}，新增产品 {result.products}，新增条目 {result.entries}，"
+        f"已存在 {result.unchanged}" + (f"；新增评估任务 {result.assessments}" if assess else "") + "。"
+    )

@@ -1,0 +1,592 @@
+"""Assessments: recording steps and decisions, the hospital's queue, compliance figures and reminders.
+
+Every function takes its actor explicitly; views, the command line and the API call the same functions. State
+changes go through `portal.workflow.transition` (which writes the audit log); the caller commits.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import contains_eager
+
+from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome, Reminder, ReminderKind
+from portal.assessments.permissions import require_assess
+from portal.audit.services import record
+from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.core import timeutil
+from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
+from portal.core.identifiers import normalise
+from portal.directory.models import Hospital
+from portal.extensions import db
+from portal.workflow import ASSESSMENT, AssessmentState, transition
+
+OPEN_STATES = (AssessmentState.PENDING, AssessmentState.IN_REVIEW)
+NEEDS_REASON = (Outcome.DECLINED, Outcome.NOT_APPLICABLE)
+REASON_MAX = 2000
+NOTE_MAX = 2000
+
+# The two committees that review admissions: devices go to the equipment committee, drugs to the pharmacy one.
+COMMITTEES = ("医学装备委员会", "药事管理与药物治疗学委员会")
+LOGGABLE_EVENTS = (EventKind.DEPARTMENT_REQUEST, EventKind.COMMITTEE_REVIEW, EventKind.NOTE)
+
+
+def default_committee(assessment) -> str:
+    return COMMITTEES[1] if assessment.entry.product_type == "drug" else COMMITTEES[0]
+
+
+# Loading ----------------------------------------------------------------------------------------------------
+
+
+def get_assessment(actor, assessment_id) -> Assessment:
+    """The actor's own assessment, or NotFound (also for another hospital's)."""
+    assessment = db.session.get(Assessment, assessment_id) if assessment_id is not None else None
+    require_assess(actor, assessment)
+    return assessment
+
+
+def _check_version(assessment, version) -> None:
+    if version in (None, ""):
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise DomainError("版本号无效，请刷新页面后重试。", field="version") from None
+    if version != assessment.version_id:
+        raise StaleObject()
+
+
+# Actions ----------------------------------------------------------------------------------------------------
+
+
+def start_assessment(actor, assessment, *, comment: str | None = None) -> Assessment:
+    require_assess(actor, assessment)
+    transition(ASSESSMENT, assessment, "start", actor, comment=comment)
+    return assessment
+
+
+def add_event(
+    actor,
+    assessment,
+    kind,
+    occurred_on: date | None,
+    note: str = "",
+    *,
+    committee: str | None = None,
+    version=None,
+    now: datetime | None = None,
+) -> AssessmentEvent:
+    """Log a dated step (科室申请, 委员会审议) or a note. A step on a pending assessment starts it."""
+    require_assess(actor, assessment)
+    _check_version(assessment, version)
+    try:
+        kind = EventKind(kind)
+    except ValueError:
+        raise DomainError("请选择记录类型。", field="kind") from None
+    if kind not in LOGGABLE_EVENTS:
+        raise DomainError("决定请通过「作出决定」表单记录。", field="kind")
+    if assessment.state is AssessmentState.CLOSED:
+        raise IllegalTransition("该产品已调出目录，评估任务已关闭，不能再添加记录。")
+    today = timeutil.today_shanghai(now)
+    if occurred_on is None:
+        raise DomainError("请填写日期。", field="occurred_on")
+    if occurred_on > today:
+        raise DomainError(f"日期不能晚于今天（{today:%Y-%m-%d}）。", field="occurred_on")
+    published_on = assessment.batch.published_on
+    if published_on and occurred_on < published_on:
+        raise DomainError(f"日期不能早于目录发布日期（{published_on:%Y-%m-%d}）。", field="occurred_on")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(f"说明不能超过 {NOTE_MAX} 字。", field="note")
+    if kind is EventKind.NOTE and not note:
+        raise DomainError("请填写备注内容。", field="note")
+    if kind is EventKind.COMMITTEE_REVIEW:
+        committee = committee or default_committee(assessment)
+        if committee not in COMMITTEES:
+            raise DomainError(f"审议机构应为 {'或'.join(COMMITTEES)}。", field="committee")
+        note = f"{committee}审议" + (f"：{note}" if note else "")
+    event = AssessmentEvent(
+        assessment=assessment, kind=kind, occurred_on=occurred_on, note=note, created_by_id=actor.id
+    )
+    db.session.add(event)
+    if assessment.state is AssessmentState.PENDING and kind is not EventKind.NOTE:
+        transition(ASSESSMENT, assessment, "start", actor, comment=f"{kind.label}：{note}" if note else kind.label)
+    else:
+        db.session.flush()
+        record("assessment.event", actor=actor, obj=assessment, comment=note, data={"kind": kind.value})
+    return event
+
+
+def decide(
+    actor, assessment, outcome, reason: str | None = None, version=None, *, now: datetime | None = None
+) -> Assessment:
+    """Record the hospital's decision. After the due date it is accepted and marked late. A changed decision
+    replaces the current one; every decision stays in the events and the audit log."""
+    require_assess(actor, assessment)
+    _check_version(assessment, version)
+    try:
+        outcome = Outcome(outcome)
+    except ValueError:
+        raise DomainError("请选择评估结论：同意配备、暂不配备或不适用。", field="outcome") from None
+    reason = (reason or "").strip()
+    if outcome in NEEDS_REASON and not reason:
+        raise DomainError(f"选择「{outcome.label}」时必须填写理由。", field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(f"理由不能超过 {REASON_MAX} 字。", field="reason")
+    if (
+        assessment.state is AssessmentState.DECIDED
+        and assessment.outcome is outcome
+        and (assessment.reason or "") == reason
+    ):
+        return assessment  # the same decision again (a retried API call): nothing changes
+    now = now or timeutil.utcnow()
+    previous = assessment.outcome
+    transition(
+        ASSESSMENT,
+        assessment,
+        "decide",
+        actor,
+        comment=reason or outcome.label,
+        data={"outcome": outcome.value, "previous_outcome": previous.value if previous else None},
+    )
+    assessment.outcome, assessment.reason = outcome, reason or None
+    assessment.decided_at, assessment.decided_by_id = now, actor.id
+    assessment.is_late = now > assessment.due_at
+    db.session.add(
+        AssessmentEvent(
+            assessment=assessment,
+            kind=EventKind.DECISION,
+            occurred_on=timeutil.today_shanghai(now),
+            outcome=outcome,
+            note=reason or outcome.label,
+            created_by_id=actor.id,
+            created_at=now,
+        )
+    )
+    return assessment
+
+
+def bulk_not_applicable(actor, assessments, reason: str, *, now: datetime | None = None) -> int:
+    """Mark several open assessments not applicable with one reason; all or nothing."""
+    reason = (reason or "").strip()
+    if not assessments:
+        raise DomainError("请至少勾选一项评估任务。", field="ids")
+    if not reason:
+        raise DomainError("批量标记「不适用」时必须填写理由。", field="reason")
+    for assessment in assessments:
+        require_assess(actor, assessment)
+        if assessment.state not in OPEN_STATES:
+            raise DomainError(
+                f"「{assessment.entry.product_name}」当前状态为「{assessment.state.label}」，"
+                "批量操作只适用于待评估和评估中的任务；如需修改决定，请在详情页操作。",
+                field="ids",
+            )
+    for assessment in assessments:
+        decide(actor, assessment, Outcome.NOT_APPLICABLE, reason, now=now)
+    return len(assessments)
+
+
+def close_for_entry(actor, entry, *, comment: str = "产品已调出目录") -> int:
+    """Close the open assessments of a delisted entry (for the reviewers' delisting); returns how many."""
+    open_ones = db.session.scalars(
+        sa.select(Assessment).where(Assessment.entry_id == entry.id, Assessment.state.in_(OPEN_STATES))
+    ).all()
+    for assessment in open_ones:
+        transition(ASSESSMENT, assessment, "close", actor, comment=comment)
+    return len(open_ones)
+
+
+# The hospital's queue ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    q: str = ""
+    key_area: str = ""
+    department: str = ""
+    state: str = ""  # a state value, or "open" / "overdue"
+    batch_id: int | None = None
+    sort: str = "due"  # due | name | batch
+
+
+SORTS = {"due": "截止日期（逾期优先）", "name": "产品名称", "batch": "批次"}
+STATE_FILTERS = [
+    ("", "全部状态"),
+    ("open", "未完成"),
+    ("overdue", "已逾期"),
+    *[(s.value, s.label) for s in AssessmentState],
+]
+
+
+def _has_department(department: str):
+    """Entry.departments (a JSON list) contains `department`, in the database's own JSON functions."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(Entry.departments, postgresql.JSONB).contains([department])
+    values = sa.func.json_each(Entry.departments).table_valued("value")
+    return sa.exists(sa.select(1).select_from(values).where(values.c.value == department))
+
+
+def queue_query(hospital_id: int, filters: QueueFilters, now: datetime | None = None):
+    """The hospital's assessments (entry and batch loaded): open overdue first, then open by due date, then done."""
+    now = now or timeutil.utcnow()
+    query = (
+        sa.select(Assessment)
+        .join(Entry, Entry.id == Assessment.entry_id)
+        .join(Batch, Batch.id == Assessment.batch_id)
+        .options(contains_eager(Assessment.entry), contains_eager(Assessment.batch))
+        .where(Assessment.hospital_id == hospital_id)
+    )
+    if filters.q:
+        text = filters.q.strip()
+        compact = normalise(text)
+        query = query.where(
+            sa.or_(
+                Entry.product_name.contains(text, autoescape=True),
+                Entry.manufacturer.contains(text, autoescape=True),
+                Entry.model.contains(text, autoescape=True),
+                Entry.registration_no.contains(compact, autoescape=True),
+            )
+        )
+    if filters.key_area:
+        query = query.where(Entry.key_area == filters.key_area)
+    if filters.department:
+        query = query.where(_has_department(filters.department))
+    if filters.state == "open":
+        query = query.where(Assessment.state.in_(OPEN_STATES))
+    elif filters.state == "overdue":
+        query = query.where(Assessment.state.in_(OPEN_STATES), Assessment.due_at < now)
+    elif filters.state:
+        query = query.where(Assessment.state == AssessmentState(filters.state))
+    if filters.batch_id:
+        query = query.where(Assessment.batch_id == filters.batch_id)
+    urgency = sa.case(
+        (sa.and_(Assessment.state.in_(OPEN_STATES), Assessment.due_at < now), 0),
+        (Assessment.state.in_(OPEN_STATES), 1),
+        else_=2,
+    )
+    if filters.sort == "name":
+        return query.order_by(Entry.product_name, Assessment.id)
+    if filters.sort == "batch":
+        return query.order_by(Batch.published_on.desc(), urgency, Entry.product_name, Assessment.id)
+    return query.order_by(urgency, Assessment.due_at, Assessment.id)
+
+
+def parse_filters(args) -> QueueFilters:
+    """Query-string arguments as filters; unknown values are ignored rather than failing the page."""
+    state = args.get("state", "")
+    if state not in {value for value, _ in STATE_FILTERS}:
+        state = ""
+    try:
+        batch_id = int(args.get("batch") or 0) or None
+    except ValueError:
+        batch_id = None
+    sort = args.get("sort", "due")
+    return QueueFilters(
+        q=(args.get("q") or "").strip()[:100],
+        key_area=(args.get("key_area") or "").strip(),
+        department=(args.get("department") or "").strip(),
+        state=state,
+        batch_id=batch_id,
+        sort=sort if sort in SORTS else "due",
+    )
+
+
+# Progress per update (hospital) and compliance (reviewers) -------------------------------------------------
+
+
+def _sum(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def progress_columns(now):
+    is_open = Assessment.state.in_(OPEN_STATES)
+    decided = Assessment.state == AssessmentState.DECIDED
+    return (
+        sa.func.count(Assessment.id).label("total"),
+        _sum(decided).label("decided"),
+        _sum(sa.and_(decided, Assessment.is_late.is_(False))).label("on_time"),
+        _sum(sa.and_(decided, Assessment.is_late.is_(True))).label("late"),
+        _sum(is_open).label("open"),
+        _sum(sa.and_(is_open, Assessment.due_at < now)).label("overdue"),
+        _sum(Assessment.state == AssessmentState.CLOSED).label("closed"),
+    )
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    decided: int = 0
+    on_time: int = 0
+    late: int = 0
+    open: int = 0
+    overdue: int = 0
+    closed: int = 0
+    due_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def required(self) -> int:
+        """Assessments that had to be done: closed ones (entry delisted) do not count."""
+        return self.total - self.closed
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """On-time decisions among the assessments that are decided or already overdue: items still within
+        their deadline are not counted yet, so the rate is meaningful while a batch is running."""
+        due = self.decided + self.overdue
+        return self.on_time / due if due else None
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.decided / self.required) if self.required else 100
+
+
+def _progress(row, **extra) -> Progress:
+    return Progress(
+        total=row.total,
+        decided=row.decided,
+        on_time=row.on_time,
+        late=row.late,
+        open=row.open,
+        overdue=row.overdue,
+        closed=row.closed,
+        due_at=getattr(row, "due_at", None),
+        extra=extra,
+    )
+
+
+def hospital_updates(hospital_id: int, now: datetime | None = None, *, open_only: bool = True) -> list:
+    """(batch, catalogue, Progress) per update the hospital has to assess; overdue first, then soonest due."""
+    now = now or timeutil.utcnow()
+    rows = db.session.execute(
+        sa.select(Assessment.batch_id, sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now))
+        .where(Assessment.hospital_id == hospital_id)
+        .group_by(Assessment.batch_id)
+    ).all()
+    batches = {b.id: b for b in db.session.scalars(sa.select(Batch).where(Batch.id.in_([r.batch_id for r in rows])))}
+    result = [(batches[r.batch_id], _progress(r)) for r in rows if r.open or not open_only]
+    result.sort(key=lambda item: (item[1].overdue == 0, item[1].due_at))
+    return result
+
+
+def batch_compliance(batch: Batch, now: datetime | None = None) -> list[tuple[Hospital, Progress]]:
+    """Per hospital of the batch: counts, most overdue first."""
+    now = now or timeutil.utcnow()
+    rows = db.session.execute(
+        sa.select(Hospital, sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now))
+        .join(Assessment, Assessment.hospital_id == Hospital.id)
+        .where(Assessment.batch_id == batch.id)
+        .group_by(Hospital.id)
+        .order_by(Hospital.district, Hospital.name)
+    ).all()
+    result = [(row[0], _progress(row)) for row in rows]
+    result.sort(key=lambda item: (-item[1].overdue, -item[1].late, item[0].district, item[0].name))
+    return result
+
+
+def batch_totals(batch: Batch, now: datetime | None = None) -> Progress:
+    now = now or timeutil.utcnow()
+    row = db.session.execute(
+        sa.select(sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now)).where(
+            Assessment.batch_id == batch.id
+        )
+    ).one()
+    return _progress(row)
+
+
+def overdue_list(batch: Batch, now: datetime | None = None, hospital_id: int | None = None):
+    now = now or timeutil.utcnow()
+    query = (
+        sa.select(Assessment, Hospital, Entry)
+        .join(Hospital, Hospital.id == Assessment.hospital_id)
+        .join(Entry, Entry.id == Assessment.entry_id)
+        .where(Assessment.batch_id == batch.id, Assessment.state.in_(OPEN_STATES), Assessment.due_at < now)
+        .order_by(Hospital.district, Hospital.name, Entry.product_name)
+    )
+    if hospital_id is not None:
+        query = query.where(Assessment.hospital_id == hospital_id)
+    return query
+
+
+def hospital_items(batch: Batch, hospital_id: int):
+    """Drill-down: one hospital's assessments of a batch, open overdue first."""
+    return (
+        sa.select(Assessment)
+        .join(Entry, Entry.id == Assessment.entry_id)
+        .options(contains_eager(Assessment.entry))
+        .where(Assessment.batch_id == batch.id, Assessment.hospital_id == hospital_id)
+        .order_by(sa.case((Assessment.state.in_(OPEN_STATES), 0), else_=1), Entry.product_name, Assessment.id)
+    )
+
+
+def visible_batches(user):
+    """Published batches whose compliance `user` may see (reviewers: their catalogues), newest first."""
+    from portal.accounts.models import Role
+
+    query = (
+        sa.select(Batch)
+        .join(Catalogue, Catalogue.id == Batch.catalogue_id)
+        .where(sa.exists(sa.select(1).where(Assessment.batch_id == Batch.id)))
+        .order_by(Batch.published_on.desc().nulls_last(), Batch.id.desc())
+    )
+    if user.role is Role.REVIEWER:
+        query = query.where(Batch.catalogue_id.in_([c.id for c in user.catalogues]))
+    return query
+
+
+def status_rows(catalogue_code: str | None = None, batch_name: str | None = None, now: datetime | None = None):
+    """`flask assessments status`: per hospital, over the selected batches. due_at is the earliest due date of
+    the hospital's open assessments, or the latest due date when nothing is open."""
+    now = now or timeutil.utcnow()
+    is_open = Assessment.state.in_(OPEN_STATES)
+    query = (
+        sa.select(
+            Hospital.name,
+            Hospital.district,
+            sa.func.min(sa.case((is_open, Assessment.due_at))).label("next_due"),
+            sa.func.max(Assessment.due_at).label("last_due"),
+            *progress_columns(now),
+        )
+        .join(Assessment, Assessment.hospital_id == Hospital.id)
+        .join(Batch, Batch.id == Assessment.batch_id)
+        .group_by(Hospital.id, Hospital.name, Hospital.district)
+        .order_by(Hospital.district, Hospital.name)
+    )
+    if catalogue_code:
+        catalogue = db.session.scalar(sa.select(Catalogue).where(Catalogue.code == catalogue_code))
+        if catalogue is None:
+            raise NotFound(f"没有代码为 {catalogue_code} 的目录。")
+        query = query.where(Batch.catalogue_id == catalogue.id)
+    if batch_name:
+        query = query.where(Batch.name == batch_name)
+        exists = sa.select(Batch.id).where(Batch.name == batch_name)
+        if catalogue_code:
+            exists = exists.where(Batch.catalogue_id == catalogue.id)
+        if db.session.scalar(exists.limit(1)) is None:
+            raise NotFound(f"没有名为 {batch_name} 的批次。")
+    result = []
+    for row in db.session.execute(query):
+        due = row.next_due or row.last_due
+        if isinstance(due, str):  # MIN over a CASE may come back as text on SQLite
+            due = datetime.fromisoformat(due)
+        if due is not None and due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        result.append(
+            {
+                "hospital": row.name,
+                "district": row.district,
+                "total": row.total,
+                "decided": row.decided,
+                "on_time": row.on_time,
+                "late": row.late,
+                "open": row.open,
+                "due_at": timeutil.to_shanghai(due).isoformat(timespec="seconds") if due else None,
+            }
+        )
+    return result
+
+
+# Reminders --------------------------------------------------------------------------------------------------
+
+REMINDER_TITLES = {
+    ReminderKind.DUE_IN_7: "入院评估提醒：{n} 项将在 7 天内到期",
+    ReminderKind.DUE_IN_3: "入院评估提醒：{n} 项将在 3 天内到期",
+    ReminderKind.OVERDUE: "入院评估逾期：{n} 项已超过截止日期",
+}
+
+
+def _reminder_conditions(kind: ReminderKind, now: datetime):
+    """Which open assessments a reminder kind is for, in Shanghai calendar days."""
+    today = timeutil.today_shanghai(now)
+    is_open = Assessment.state.in_(OPEN_STATES)
+    end_of = timeutil.end_of_day_shanghai
+    if kind is ReminderKind.OVERDUE:
+        return sa.and_(is_open, Assessment.due_at < now)
+    if kind is ReminderKind.DUE_IN_3:  # due today .. in 3 days
+        return sa.and_(is_open, Assessment.due_at >= now, Assessment.due_at <= end_of(today + timedelta(days=3)))
+    return sa.and_(  # due in 4 .. 7 days
+        is_open,
+        Assessment.due_at > end_of(today + timedelta(days=3)),
+        Assessment.due_at <= end_of(today + timedelta(days=7)),
+    )
+
+
+@dataclass
+class ReminderBatch:
+    hospital: Hospital
+    kind: ReminderKind
+    items: list  # (Assessment, Entry, Batch)
+    recipients: list
+
+
+def send_reminders(*, dry_run: bool = False, now: datetime | None = None) -> list[ReminderBatch]:
+    """Each reminder kind goes out once per assessment. The Reminder rows are claimed with INSERT … ON CONFLICT
+    DO NOTHING RETURNING, so two overlapping runs never both send one; one notification per hospital and kind
+    lists the items. The caller commits (or, for a dry run, rolls back)."""
+    from portal.accounts.models import Role, User
+    from portal.notifications.services import notify
+
+    now = now or timeutil.utcnow()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    sent = []
+    for kind in (ReminderKind.OVERDUE, ReminderKind.DUE_IN_3, ReminderKind.DUE_IN_7):
+        not_sent = ~sa.exists(sa.select(1).where(Reminder.assessment_id == Assessment.id, Reminder.kind == kind))
+        candidates = sa.select(Assessment.id).where(_reminder_conditions(kind, now), not_sent)
+        if dry_run:
+            ids = list(db.session.scalars(candidates))
+        else:
+            statement = (
+                dialect.insert(Reminder)
+                .from_select(
+                    ["assessment_id", "kind", "sent_at"],
+                    sa.select(
+                        Assessment.id,
+                        sa.literal(kind.value),
+                        sa.literal(now, Reminder.sent_at.type),
+                    ).where(_reminder_conditions(kind, now), not_sent),
+                )
+                .on_conflict_do_nothing(index_elements=["assessment_id", "kind"])
+                .returning(Reminder.assessment_id)
+            )
+            ids = list(db.session.scalars(statement))
+        if not ids:
+            continue
+        by_hospital: dict[int, list] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            rows = db.session.execute(
+                sa.select(Assessment, Entry, Batch)
+                .join(Entry, Entry.id == Assessment.entry_id)
+                .join(Batch, Batch.id == Assessment.batch_id)
+                .where(Assessment.id.in_(chunk))
+            ).all()
+            for row in rows:
+                by_hospital.setdefault(row[0].hospital_id, []).append(tuple(row))
+        hospitals = {h.id: h for h in db.session.scalars(sa.select(Hospital).where(Hospital.id.in_(by_hospital)))}
+        for hospital_id, items in sorted(by_hospital.items()):
+            items.sort(key=lambda item: (item[0].due_at, item[1].product_name))
+            users = db.session.scalars(
+                sa.select(User).where(User.role == Role.HOSPITAL, User.hospital_id == hospital_id, User.active)
+            ).all()
+            batch = ReminderBatch(hospitals[hospital_id], kind, items, users)
+            if not dry_run and users:
+                notify(users, REMINDER_TITLES[kind].format(n=len(items)), _reminder_body(batch, now), _link(kind))
+            sent.append(batch)
+    return sent
+
+
+def _link(kind: ReminderKind) -> str:
+    return "/assessments?state=overdue" if kind is ReminderKind.OVERDUE else "/assessments?state=open"
+
+
+def _reminder_body(batch: ReminderBatch, now) -> str:
+    lines = [f"{batch.hospital.name}："]
+    for assessment, entry, b in batch.items[:50]:
+        left = timeutil.days_left(assessment.due_at, now)
+        when = f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"剩余 {left} 天")
+        due = timeutil.to_shanghai(assessment.due_at)
+        lines.append(f"· {entry.product_name}（{entry.manufacturer}，{b.name}）截止 {due:%Y-%m-%d}，{when}")
+    if len(batch.items) > 50:
+        lines.append(f"……另有 {len(batch.items) - 50} 项，请登录平台查看。")
+    return "\n".join(lines)
