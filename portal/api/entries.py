@@ -1,3 +1,266 @@
-from portal.api.blueprint import bp  # noqa: F401
+"""Public catalogue entries over the API (DESIGN §6) and the OpenAPI 3.1 document of every /api/v1 endpoint."""
 
-ACCESS: dict = {}
+from flask import jsonify, request, url_for
+from sqlalchemy import select
+
+from portal.api.blueprint import bp
+from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.core.access import PUBLIC, public
+from portal.extensions import db
+from portal.search import indexer, services
+
+ACCESS = {
+    "api.entries": PUBLIC,
+    "api.entry": PUBLIC,
+    "api.openapi": PUBLIC,
+}
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def _error(status: int, code: str, message: str, field: str | None = None):
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return jsonify(error=error), status
+
+
+class _BadParam(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit():
+        raise _BadParam(name, f"参数 {name} 应为正整数，收到「{raw[:20]}」。")
+    value = int(raw)
+    if not low <= value <= high:
+        raise _BadParam(name, f"参数 {name} 应在 {low} 到 {high} 之间，收到 {value}。")
+    return value
+
+
+def _filters() -> dict[str, str]:
+    """API filters: catalogue by code, batch by id or name (within the catalogue if given), category = key area."""
+    filters: dict[str, str] = {}
+    catalogue_id = None
+    code = request.args.get("catalogue", "").strip()
+    if code:
+        catalogue_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == code))
+        if catalogue_id is None:
+            raise _BadParam("catalogue", f"没有代码为「{code[:32]}」的目录。")
+        filters["catalogue"] = str(catalogue_id)
+    batch = request.args.get("batch", "").strip()
+    if batch:
+        stmt = (
+            select(Batch.id).where(Batch.id == int(batch))
+            if batch.isdigit()
+            else select(Batch.id).where(Batch.name == batch)
+        )
+        if catalogue_id is not None:
+            stmt = stmt.where(Batch.catalogue_id == catalogue_id)
+        ids = db.session.scalars(stmt).all()
+        if len(ids) != 1:
+            message = "没有这个批次。" if not ids else "多个目录都有这个批次名称，请同时指定 catalogue。"
+            raise _BadParam("batch", message)
+        filters["batch"] = str(ids[0])
+    for arg, facet in (("category", "key_area"), ("department", "department"), ("status", "status")):
+        value = request.args.get(arg, "").strip()
+        if value:
+            if facet == "status" and value not in ("listed", "delisted"):
+                raise _BadParam("status", "参数 status 应为 listed 或 delisted。")
+            filters[facet] = value
+    return filters
+
+
+@bp.route("/entries")
+@public
+def entries():
+    try:
+        page = _int_param("page", 1, 1, 10_000)
+        per_page = _int_param("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+        filters = _filters()
+    except _BadParam as exc:
+        return _error(400, "invalid_parameter", exc.message, exc.field)
+    text = request.args.get("q", "").strip()[:200]
+    result = services.search_entries(text, filters, page=page, per_page=per_page, facets=False, suggest=False)
+    return jsonify(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        items=[services.api_item(item) for item in result.items],
+    )
+
+
+@bp.route("/entries/<int:entry_id>")
+@public
+def entry(entry_id):
+    item = db.session.get(Entry, entry_id)
+    if item is None:
+        return _error(404, "not_found", f"没有编号为 {entry_id} 的目录条目。")
+    data = indexer.entry_doc(item)["data"]
+    body = services.api_item(data)
+    body.update(
+        catalogue_name=data["catalogue_name"],
+        key_area=data["key_area"],
+        product_type=item.product_type,
+        innovative_review=item.innovative_review,
+        indications=item.indications,
+        description=item.description,
+        delisted_on=item.delisted_on.isoformat() if item.delisted_on else None,
+        url=url_for("catalogue.entry", entry_id=item.id, _external=True),
+    )
+    return jsonify(body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# OpenAPI
+# ---------------------------------------------------------------------------------------------------------
+
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_ENTRY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "product_name": {"type": "string", "description": "产品名称"},
+        "model": {"type": "string", "description": "型号规格"},
+        "registration_no": {"type": "string", "description": "注册证编号 / 备案号 / 批准文号（规范化）"},
+        "manufacturer": {"type": "string", "description": "注册人"},
+        "catalogue": {"type": "string", "description": "目录代码"},
+        "batch": {"type": "string", "description": "批次名称"},
+        "category": {"type": ["string", "null"], "description": "重点领域（如 高端医学影像）"},
+        "device_class": {"type": ["string", "null"], "enum": ["I", "II", "III", None]},
+        "departments": {"type": "array", "items": {"type": "string"}},
+        "innovative": {"type": "boolean", "description": "是否通过创新医疗器械特别审查"},
+        "listed_on": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["listed", "delisted"]},
+    },
+    "required": ["id", "product_name", "registration_no", "manufacturer", "catalogue", "batch", "status"],
+}
+
+
+def _err(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _q(name, description, schema=None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+ENTRIES_PATHS = {
+    "/api/v1/entries": {
+        "get": {
+            "summary": "检索目录条目",
+            "description": "多个关键词须同时满足；支持中文片段、型号、注册证编号前缀、企业简称、同义词与拼音。"
+            "有 q 时按相关度排序，否则按入目录日期倒序。默认只返回在列产品。",
+            "parameters": [
+                _q("q", "检索词"),
+                _q("catalogue", "目录代码，如 SH-XYYX"),
+                _q("batch", "批次 id 或名称（名称在多个目录中重复时须同时给出 catalogue）"),
+                _q("category", "重点领域，如 高端医学影像"),
+                _q("department", "适用科室，如 医学影像科"),
+                _q("status", "listed（默认）或 delisted", {"type": "string", "enum": ["listed", "delisted"]}),
+                _q("page", "页码", {"type": "integer", "minimum": 1, "default": 1}),
+                _q("per_page", "每页条数", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}),
+            ],
+            "responses": {
+                "200": {
+                    "description": "分页结果",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
+                                },
+                                "required": ["total", "page", "per_page", "items"],
+                            }
+                        }
+                    },
+                },
+                "400": _err("参数有误（error.field 指明哪个参数）"),
+            },
+        }
+    },
+    "/api/v1/entries/{id}": {
+        "get": {
+            "summary": "目录条目详情",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {
+                    "description": "条目（含适用范围、产品描述等）",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entry"}}},
+                },
+                "404": _err("没有这个条目"),
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {"summary": "本文档", "responses": {"200": {"description": "OpenAPI 3.1 文档"}}},
+    },
+}
+
+_COMPONENTS = {
+    "schemas": {
+        "Entry": _ENTRY_SCHEMA,
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string"},
+                    },
+                    "required": ["code", "message"],
+                }
+            },
+            "required": ["error"],
+        },
+    }
+}
+
+
+def openapi_document() -> dict:
+    paths = dict(ENTRIES_PATHS)
+    components = {k: dict(v) for k, v in _COMPONENTS.items()}
+    try:
+        from portal.api import assessments
+    except ImportError:  # pragma: no cover - the assessments area is optional here
+        assessments = None
+    paths.update(getattr(assessments, "OPENAPI_PATHS", None) or {})
+    for section, values in (getattr(assessments, "OPENAPI_COMPONENTS", None) or {}).items():
+        components.setdefault(section, {})
+        for key, value in values.items():
+            components[section].setdefault(key, value)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "上海新优药械目录平台 API",
+            "version": "1",
+            "description": "目录条目检索为公开接口；医院评估接口需个人 API 令牌（Authorization: Bearer …）。"
+            '错误统一返回 {"error": {"code", "message", "field"}}。',
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": components,
+    }
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())

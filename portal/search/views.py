@@ -1,5 +1,131 @@
-from flask import Blueprint
+"""Public search across every catalogue, its exports, and the admins' synonym pages."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.catalogue.models import Catalogue
+from portal.core.access import PUBLIC, public, roles
+from portal.core.errors import DomainError
+from portal.core.forms import attach_error
+from portal.extensions import db
+from portal.search import register, services, web
+from portal.search.forms import SynonymForm
+from portal.search.models import Synonym
 
 bp = Blueprint("search", __name__)
+# The outbox hook is installed with the blueprint, so every app built by create_app has it.
+bp.record_once(lambda state: register(state.app))
 
-ACCESS: dict = {}
+ADMIN = {Role.ADMIN}
+ACCESS = {
+    "search.index": PUBLIC,
+    "search.export": PUBLIC,
+    "search.synonyms": ADMIN,
+    "search.synonym_new": ADMIN,
+    "search.synonym_edit": ADMIN,
+    "search.synonym_delete": ADMIN,
+}
+
+
+def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str, str], **context):
+    """Run the search the request asks for and render it (shared with the catalogue page)."""
+    wanted = web.read_request(fixed)
+    result = services.search_entries(
+        wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
+    )
+    codes = {str(c.id): c.code for c in db.session.execute(select(Catalogue.id, Catalogue.code))}
+    link = web.link_builder(endpoint, view_args, set(fixed))
+    active = [
+        (name, services.FACET_LABELS[name], services.facet_label(name, value), link(**{name: None}))
+        for name, value in wanted["filters"].items()
+        if name not in fixed
+    ]
+    rows = [(item, services.highlighted(item, result.marks)) for item in result.items]
+    return render_template(
+        template,
+        result=result,
+        rows=rows,
+        wanted=wanted,
+        link=link,
+        codes=codes,
+        active=active,
+        clear_all=link(**{name: None for name in wanted["filters"] if name not in fixed}),
+        fixed=fixed,
+        facet_labels=services.FACET_LABELS,
+        facet_order=[n for n in services.FACET_ORDER_ALL if n not in fixed],
+        sorts=services.SORTS,
+        export_args={
+            **{k: v for k, v in request.args.items() if k not in ("page", "sort") and v},
+            **{k: codes.get(v, v) if k == "catalogue" else v for k, v in fixed.items()},
+        },
+        **context,
+    )
+
+
+@bp.route("/search")
+@public
+def index():
+    return render_search("search/index.html", "search.index", {}, {})
+
+
+@bp.route("/search/export.<fmt>")
+@public
+def export(fmt):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    wanted = web.read_request()
+    return web.export_response(fmt, wanted["text"], wanted["filters"], "新优药械目录检索结果")
+
+
+# Synonyms (admin) ----------------------------------------------------------------------------------------
+
+
+@bp.route("/admin/search/synonyms")
+@roles(Role.ADMIN)
+def synonyms():
+    items = db.session.scalars(select(Synonym).order_by(Synonym.term)).all()
+    return render_template("search/synonyms.html", items=items)
+
+
+def _save(form, synonym):
+    if form.validate_on_submit():
+        try:
+            services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash("同义词已保存，新的检索立即生效。", "success")
+            return redirect(url_for("search.synonyms"))
+    return render_template("search/synonym_form.html", form=form, synonym=synonym)
+
+
+@bp.route("/admin/search/synonyms/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def synonym_new():
+    return _save(SynonymForm(), None)
+
+
+@bp.route("/admin/search/synonyms/<int:synonym_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def synonym_edit(synonym_id):
+    synonym = db.session.get(Synonym, synonym_id) or abort(404)
+    form = SynonymForm()
+    if request.method == "GET":
+        form.term.data = synonym.term
+        form.expansions.data = "\n".join(synonym.expansions or [])
+    return _save(form, synonym)
+
+
+@bp.route("/admin/search/synonyms/<int:synonym_id>/delete", methods=["POST"])
+@roles(Role.ADMIN)
+def synonym_delete(synonym_id):
+    synonym = db.session.get(Synonym, synonym_id) or abort(404)
+    term = synonym.term
+    services.delete_synonym(current_user, synonym)
+    db.session.commit()
+    flash(f"已删除同义词「{term}」。", "success")
+    return redirect(url_for("search.synonyms"))

@@ -1,0 +1,318 @@
+"""Documents from database rows, the outbox drain, and the full rebuild.
+
+The database is the truth. Services write an IndexChange row in the same transaction as the change
+(portal.search.outbox.queue); whoever holds writer.lock applies the pending rows in id order, then deletes
+exactly the rows it applied. A process killed half-way leaves its rows in place, so the next drain (next
+request, next start, or `flask search reindex`) applies them; applying twice is harmless (update by key).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.applications.models import Application
+from portal.catalogue.models import Entry
+from portal.extensions import db
+from portal.products.models import Product
+from portal.search import index as idx
+from portal.search.analysis import weighted
+from portal.search.models import IndexChange
+from portal.search.outbox import APPLICATION, ENTRY
+from portal.search.schema import BOOSTS as B
+
+log = logging.getLogger(__name__)
+DRAIN_BATCH = 2000
+# Below this many documents a missing index is rebuilt within the request that notices it.
+SYNC_REBUILD_LIMIT = 5000
+
+
+def _yyyymmdd(d) -> int:
+    return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+
+def _text(*parts) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def entry_doc(entry: Entry) -> dict:
+    company = entry.product.company if entry.product is not None else None
+    departments = list(entry.departments or [])
+    data = {
+        "id": entry.id,
+        "product_name": entry.product_name,
+        "model": entry.model or "",
+        "registration_no": entry.registration_no,
+        "manufacturer": entry.manufacturer,
+        "manufacturer_short": company.short_name if company else "",
+        "catalogue": entry.catalogue.code,
+        "catalogue_name": entry.catalogue.name,
+        "batch": entry.batch.name,
+        "category": entry.product_type,
+        "device_class": entry.device_class,
+        "key_area": entry.key_area,
+        "departments": departments,
+        "district": company.district if company else None,
+        "innovative": entry.innovative_review,
+        "listed_on": entry.listed_on.isoformat() if entry.listed_on else None,
+        "status": entry.status.value,
+        "indications": entry.indications or "",
+        "description": entry.description or "",
+    }
+    return {
+        "key": f"{ENTRY}:{entry.id}",
+        "doc_type": ENTRY,
+        "doc_id": entry.id,
+        "text_bg": weighted(
+            (B["name"], entry.product_name),
+            (B["model"], entry.model or ""),
+            (B["maker"], _text(entry.manufacturer, company.short_name if company else "")),
+            (B["dept"], "，".join(departments)),
+            (B["area"], entry.key_area or ""),
+            (B["desc"], _text(entry.indications, entry.description)),
+        ),
+        "name_w": entry.product_name,
+        "name_py": entry.product_name,
+        "regno": entry.registration_no or "",
+        "maker_short": (company.short_name or "").lower() if company else "",
+        "departments": "|".join(departments),
+        "catalogue": str(entry.catalogue_id),
+        "batch": str(entry.batch_id),
+        "key_area": entry.key_area or "",
+        "device_class": entry.device_class or "",
+        "category": entry.product_type or "",
+        "department": ",".join(d.replace(",", " ") for d in departments),
+        "district": (company.district if company else None) or "",
+        "innovative": entry.innovative_review or "none",
+        "status": entry.status.value,
+        "listed_on": _yyyymmdd(entry.listed_on),
+        "data": data,
+    }
+
+
+def application_doc(application: Application) -> dict:
+    product: Product = application.product
+    company = application.company
+    departments = list(product.departments or [])
+    data = {
+        "id": application.id,
+        "product_name": product.name,
+        "model": product.model or "",
+        "registration_no": product.registration_no,
+        "manufacturer": company.name,
+        "state": application.state.value,
+    }
+    return {
+        "key": f"{APPLICATION}:{application.id}",
+        "doc_type": APPLICATION,
+        "doc_id": application.id,
+        "text_bg": weighted(
+            (B["name"], product.name),
+            (B["model"], product.model or ""),
+            (B["maker"], _text(company.name, company.short_name)),
+            (B["dept"], "，".join(departments)),
+            (B["area"], product.key_area or ""),
+        ),
+        "name_w": product.name,
+        "name_py": product.name,
+        "regno": product.registration_no or "",
+        "maker_short": (company.short_name or "").lower(),
+        "departments": "|".join(departments),
+        "catalogue": str(application.batch.catalogue_id),
+        "batch": str(application.batch_id),
+        "key_area": product.key_area or "",
+        "device_class": product.device_class.value if product.device_class else "",
+        "category": product.product_type.value,
+        "department": ",".join(d.replace(",", " ") for d in departments),
+        "district": company.district or "",
+        "innovative": product.innovative_review.value,
+        "status": application.state.value,
+        "listed_on": _yyyymmdd(application.submitted_at),
+        "data": data,
+    }
+
+
+def _entry_load():
+    # Built on use: loader options configure the mappers, which needs every model imported first.
+    return (
+        selectinload(Entry.catalogue),
+        selectinload(Entry.batch),
+        selectinload(Entry.product).selectinload(Product.company),
+    )
+
+
+def _app_load():
+    return (selectinload(Application.product), selectinload(Application.company), selectinload(Application.batch))
+
+
+def _load_docs(session: Session, doc_type: str, ids: Iterable[int]) -> dict[int, dict]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    if doc_type == ENTRY:
+        rows = session.scalars(select(Entry).where(Entry.id.in_(ids)).options(*_entry_load())).all()
+        return {e.id: entry_doc(e) for e in rows}
+    if doc_type == APPLICATION:
+        rows = session.scalars(select(Application).where(Application.id.in_(ids)).options(*_app_load())).all()
+        return {a.id: application_doc(a) for a in rows}
+    return {}
+
+
+def _apply(writer, session: Session, changes: list[tuple[str, int]]) -> None:
+    by_type: dict[str, set[int]] = {}
+    for doc_type, doc_id in changes:
+        by_type.setdefault(doc_type, set()).add(doc_id)
+    for doc_type, ids in by_type.items():
+        docs = _load_docs(session, doc_type, ids)
+        for doc_id in sorted(ids):
+            if doc_id in docs:
+                writer.update_document(**docs[doc_id])
+            else:  # deleted from the database: gone from the index too
+                writer.delete_by_term("key", f"{doc_type}:{doc_id}")
+
+
+def _new_session() -> Session:
+    """A session of its own, so draining never touches (or commits) the request's session."""
+    return Session(db.engine, expire_on_commit=False)
+
+
+def pending_count() -> int:
+    with _new_session() as session:
+        return session.query(IndexChange).count()
+
+
+def has_pending() -> bool:
+    with _new_session() as session:
+        return session.scalar(select(IndexChange.id).limit(1)) is not None
+
+
+def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
+    """Apply every pending change if writer.lock is free; returns how many rows were applied, None if busy."""
+    app = app or current_app._get_current_object()
+    with idx.writer_lock(app, wait=wait) as held:
+        if not held:
+            return None
+        if not idx.exists(app):
+            return _rebuild_locked(app)
+        ix = idx.open_index(app)
+        applied = 0
+        while True:
+            with _new_session() as session:
+                rows = session.execute(
+                    select(IndexChange.id, IndexChange.doc_type, IndexChange.doc_id)
+                    .order_by(IndexChange.id)
+                    .limit(DRAIN_BATCH)
+                ).all()
+                if not rows:
+                    return applied
+                writer = ix.writer()
+                try:
+                    _apply(writer, session, [(r.doc_type, r.doc_id) for r in rows])
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+                session.execute(delete(IndexChange).where(IndexChange.id.in_([r.id for r in rows])))
+                session.commit()
+                applied += len(rows)
+
+
+def rebuild(app=None, *, progress: Callable[[int, int], None] | None = None, wait: float = 600.0) -> int:
+    """Build a fresh index from the database in a new folder and swap it in; returns documents indexed."""
+    app = app or current_app._get_current_object()
+    with idx.writer_lock(app, wait=wait) as held:
+        if not held:
+            raise idx.IndexUnavailable("另一个进程正在写入检索索引，请稍后再试。")
+        return _rebuild_locked(app, progress=progress)
+
+
+def _rebuild_locked(app, progress=None) -> int:
+    with _new_session() as session:
+        # Snapshot the outbox first: rows committed later stay for the next drain.
+        change_ids = list(session.scalars(select(IndexChange.id)))
+        entry_ids = list(session.scalars(select(Entry.id).order_by(Entry.id)))
+        app_ids = list(session.scalars(select(Application.id).order_by(Application.id)))
+        total = len(entry_ids) + len(app_ids)
+        path = idx.new_generation(app)
+        from whoosh import index as whoosh_index
+
+        ix = whoosh_index.open_dir(str(path), indexname=idx.INDEX_NAME)
+        writer = ix.writer(limitmb=128)
+        done = 0
+        try:
+            for doc_type, ids in ((ENTRY, entry_ids), (APPLICATION, app_ids)):
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    docs = _load_docs(session, doc_type, chunk)
+                    for doc_id in chunk:
+                        if doc_id in docs:
+                            writer.add_document(**docs[doc_id])
+                    session.expunge_all()
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        idx.swap_to(path, app)
+        for start in range(0, len(change_ids), 1000):
+            session.execute(delete(IndexChange).where(IndexChange.id.in_(change_ids[start : start + 1000])))
+        session.commit()
+        return total
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Keeping the index current from the web process
+# ---------------------------------------------------------------------------------------------------------
+
+_background: dict[str, threading.Thread] = {}
+
+
+def ensure_current(app=None) -> bool:
+    """Called before searching: apply what is pending; build a missing index (in the background if large).
+
+    Returns True when the live index can be searched.
+    """
+    app = app or current_app._get_current_object()
+    try:
+        if idx.exists(app):
+            if has_pending():
+                apply_pending(app)
+            return True
+        with _new_session() as session:
+            size = session.query(Entry).count() + session.query(Application).count()
+        if size <= SYNC_REBUILD_LIMIT:
+            apply_pending(app, wait=5.0)  # builds the index when it is missing
+            return idx.exists(app)
+        rebuild_in_background(app, only_if_missing=True)
+        return False
+    except Exception:
+        log.exception("search index could not be brought up to date")
+        return idx.exists(app)
+
+
+def rebuild_in_background(app, *, only_if_missing: bool = False) -> None:
+    """Rebuild in a thread of this process (at most one per index folder; skipped if another writer is busy)."""
+    key = app.config["PORTAL_SEARCH_INDEX_DIR"]
+    thread = _background.get(key)
+    if thread is not None and thread.is_alive():
+        return
+
+    def run():
+        with app.app_context():
+            try:
+                with idx.writer_lock(app, wait=0.0) as held:
+                    if held and (not only_if_missing or not idx.exists(app)):
+                        _rebuild_locked(app)
+            except Exception:
+                log.exception("background rebuild of the search index failed")
+
+    thread = threading.Thread(target=run, name="search-rebuild", daemon=True)
+    _background[key] = thread
+    thread.start()

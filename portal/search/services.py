@@ -1,0 +1,525 @@
+"""Search services: the public catalogue search, reviewers' application search, exports, synonyms.
+
+Searching never fails because of the index: when it is missing or unreadable the database answers with a
+plain substring search (no facets) and the page says the index is being rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from whoosh import query as Q
+from whoosh import sorting
+
+from portal.accounts.models import Role
+from portal.audit.services import record
+from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
+from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.identifiers import normalise
+from portal.extensions import db
+from portal.products.models import DeviceClass, InnovativeReview, ProductType
+from portal.search import index as idx
+from portal.search import indexer
+from portal.search.outbox import APPLICATION, ENTRY
+from portal.search.query import Filters, build_query, highlight, invalidate_synonyms, needles, words_of
+
+log = logging.getLogger(__name__)
+
+SORTS = {"relevance": "相关度", "date": "入目录日期"}
+MAX_PER_PAGE = 200
+EXPORT_LIMIT = 50_000
+
+# Facet name → heading shown to people.
+FACET_LABELS = {
+    "catalogue": "目录",
+    "batch": "批次",
+    "key_area": "重点领域",
+    "device_class": "管理类别",
+    "category": "产品类别",
+    "department": "适用科室",
+    "district": "企业所在区",
+    "innovative": "创新特别审查",
+    "status": "状态",
+}
+FACET_ORDER = ("catalogue", "batch", "key_area", "category", "device_class", "department", "district", "innovative")
+FACET_ORDER_ALL = (*FACET_ORDER, "status")
+
+
+@dataclass
+class SearchPage:
+    """A page of results, shaped like Flask-SQLAlchemy's Pagination for the `pager` macro."""
+
+    items: list[dict]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    filters: dict[str, str] = field(default_factory=dict)
+    suggestions: list[dict] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)
+    fallback: bool = False  # the index was unavailable: database substring search, no facets
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Labels of facet values
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    catalogues = db.session.execute(select(Catalogue.id, Catalogue.name, Catalogue.code)).all()
+    batches = db.session.execute(select(Batch.id, Batch.name, Batch.catalogue_id)).all()
+    multi = len(catalogues) > 1
+    codes = {c.id: c.code for c in catalogues}
+    return {
+        "catalogue": {str(c.id): c.name for c in catalogues},
+        "batch": {str(b.id): (f"{b.name}（{codes.get(b.catalogue_id, '')}）" if multi else b.name) for b in batches},
+        "device_class": {m.value: m.label for m in DeviceClass},
+        "category": {m.value: m.label for m in ProductType},
+        "innovative": {m.value: m.label for m in InnovativeReview},
+        "status": {m.value: m.label for m in EntryStatus},
+    }
+
+
+def facet_label(name: str, value: str, labels=None) -> str:
+    labels = labels or _labels()
+    return labels.get(name, {}).get(value, value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry search
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_filters(args) -> dict[str, str]:
+    """Facet filters from request arguments: catalogue by code, batch by id, the rest by value."""
+    chosen = {}
+    for name in FACET_ORDER_ALL:
+        value = (args.get(name) or "").strip()
+        if not value:
+            continue
+        if name == "catalogue":
+            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value))
+            if cat_id is None and value.isdigit():
+                cat_id = int(value)
+            chosen[name] = str(cat_id) if cat_id is not None else "0"
+        else:
+            chosen[name] = value
+    return chosen
+
+
+def search_entries(
+    text: str = "",
+    filters: dict[str, str] | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    sort: str = "relevance",
+    facets: bool = True,
+    suggest: bool = True,
+) -> SearchPage:
+    """Entries matching `text` and `filters` (index field → value). Delisted entries only when asked for
+    with the status facet."""
+    filters = dict(filters or {})
+    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
+    app = current_app._get_current_object()
+    if indexer.ensure_current(app):
+        try:
+            return _search_index(text, filters, page, per_page, sort, facets, suggest)
+        except idx.IndexUnavailable:
+            pass
+        except Exception:
+            # An index from an older schema or a damaged one: rebuild it behind the scenes.
+            log.exception("search failed on the index; answering from the database and rebuilding it")
+            indexer.rebuild_in_background(app)
+    return _search_sql(text, filters, page, per_page, sort)
+
+
+def _filter_query(filters: dict[str, str], doc_type: str = ENTRY) -> Q.Query:
+    terms = [Q.Term("doc_type", doc_type), *Filters(filters).query()]
+    if doc_type == ENTRY and "status" not in filters:
+        terms.append(Q.Term("status", EntryStatus.LISTED.value))
+    return Q.And(terms)
+
+
+def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
+    key = (doc_type, *sorted(filters.items()))
+    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type))
+
+
+def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:
+    q = build_query(text)
+    scored = bool(words_of(text)) and sort != "date"
+    sortedby = None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")]
+    with idx.searcher() as s:
+        # limit=None: one pass collects every match, so the exact total and the facet counts cost no second
+        # pass over the matches (a top-N collector would need one to count them).
+        results = s.search(q, limit=None, filter=_allowed(s, filters), sortedby=sortedby, terms=False)
+        total = len(results)
+        hits = results[(page - 1) * per_page : page * per_page]
+        items = [dict(hit["data"]) for hit in hits]
+        facet_counts = _facet_counts(s, results.docs()) if want_facets else {}
+        suggestions = _suggestions(s, text, q, filters) if total == 0 and suggest else []
+    return SearchPage(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        facets=facet_counts,
+        filters=filters,
+        suggestions=suggestions,
+        marks=needles(text),
+    )
+
+
+def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per facet value over the matching documents, from per-searcher column arrays."""
+    columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
+    counters: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER_ALL}
+    singles = [(counters[n], columns[n]) for n in FACET_ORDER_ALL if n != "department"]
+    departments, dept_counter = columns["departments"], counters["department"]
+    for d in docnums:
+        for counter, column in singles:
+            value = column[d]
+            if value:
+                counter[value] = counter.get(value, 0) + 1
+        for value in departments[d]:
+            dept_counter[value] = dept_counter.get(value, 0) + 1
+    labels = _labels()
+    return {
+        name: sorted(
+            ((str(v), facet_label(name, str(v), labels), n) for v, n in counter.items()),
+            key=lambda t: (-t[2], t[1]),
+        )
+        for name, counter in counters.items()
+    }
+
+
+def _count(s, q, filters) -> int:
+    return len(s.search(q, limit=None, filter=_allowed(s, filters), terms=False))
+
+
+def _suggestions(s, text, q, filters) -> list[dict]:
+    """For an empty result: how many each active filter would give if dropped, then each word alone."""
+    out = []
+    labels = _labels()
+    for name, value in filters.items():
+        rest = {k: v for k, v in filters.items() if k != name}
+        n = _count(s, q, rest)
+        if n:
+            out.append(
+                {
+                    "kind": "filter",
+                    "name": name,
+                    "label": f"{FACET_LABELS[name]}：{facet_label(name, value, labels)}",
+                    "count": n,
+                }
+            )
+    words = words_of(text)
+    if len(words) > 1:
+        for word in words:
+            n = _count(s, build_query(word), filters)
+            if n:
+                out.append({"kind": "word", "name": word, "label": word, "count": n})
+    return out
+
+
+def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
+    """Database fallback: every word a substring of one of the main columns (no facets, no synonyms)."""
+    stmt = select(Entry).join(Catalogue)
+    conds = []
+    for word in words_of(text):
+        like = f"%{word}%"
+        code = f"%{normalise(word)}%"
+        conds.append(
+            or_(
+                Entry.product_name.ilike(like),
+                Entry.model.ilike(like),
+                Entry.registration_no.ilike(code),
+                Entry.manufacturer.ilike(like),
+                Entry.description.ilike(like),
+                Entry.indications.ilike(like),
+            )
+        )
+    if "status" in filters:
+        conds.append(
+            Entry.status == EntryStatus(filters["status"]) if filters["status"] in ("listed", "delisted") else False
+        )
+    else:
+        conds.append(Entry.status == EntryStatus.LISTED)
+    if "catalogue" in filters:
+        conds.append(Entry.catalogue_id == int(filters["catalogue"]) if filters["catalogue"].isdigit() else False)
+    if "batch" in filters:
+        conds.append(Entry.batch_id == int(filters["batch"]) if filters["batch"].isdigit() else False)
+    for name, column in (
+        ("key_area", Entry.key_area),
+        ("device_class", Entry.device_class),
+        ("category", Entry.product_type),
+    ):
+        if name in filters:
+            conds.append(column == filters[name])
+    stmt = stmt.where(and_(*conds)) if conds else stmt
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(Entry.listed_on.desc(), Entry.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    items = [indexer.entry_doc(e)["data"] for e in rows]
+    return SearchPage(
+        items=items, total=total, page=page, per_page=per_page, filters=filters, marks=needles(text), fallback=True
+    )
+
+
+def api_item(data: dict) -> dict:
+    """The public JSON shape of an entry (API items and `flask search query --json`)."""
+    return {
+        "id": data["id"],
+        "product_name": data["product_name"],
+        "model": data["model"],
+        "registration_no": data["registration_no"],
+        "manufacturer": data["manufacturer"],
+        "catalogue": data["catalogue"],
+        "batch": data["batch"],
+        "category": data["key_area"],  # the action plan's key area, as in the assessments API
+        "device_class": data["device_class"],
+        "departments": list(data["departments"]),
+        "innovative": data["innovative"] not in (None, "", "none"),
+        "listed_on": data["listed_on"],
+        "status": data["status"],
+    }
+
+
+def highlighted(item: dict, marks: list[str]) -> dict:
+    """Markup versions of the fields a result row shows."""
+    return {
+        name: highlight(item.get(name) or "", marks)
+        for name in ("product_name", "model", "registration_no", "manufacturer", "description", "indications")
+    } | {"departments": [highlight(d, marks) for d in item.get("departments") or []]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reviewers: applications of their catalogues
+# ---------------------------------------------------------------------------------------------------------
+
+
+def application_ids_matching(actor, text: str, catalogue_ids) -> list[int] | None:
+    """Ids of applications in `catalogue_ids` (limited to the catalogues `actor` reviews; admins see all)
+    that match `text`, best match first. None: search is unavailable (the caller may fall back)."""
+    if actor is None or not actor.is_authenticated:
+        return []
+    allowed = {int(c) for c in catalogue_ids or []}
+    if actor.role is Role.REVIEWER:
+        allowed &= {c.id for c in actor.catalogues}
+    elif actor.role is not Role.ADMIN:
+        return []
+    if not allowed:
+        return []
+    app = current_app._get_current_object()
+    if not indexer.ensure_current(app):
+        return None
+    try:
+        with idx.searcher() as s:
+            flt = Q.And(
+                [
+                    Q.Term("doc_type", APPLICATION),
+                    Q.Or([Q.Term("catalogue", str(c)) for c in sorted(allowed)]),
+                ]
+            )
+            results = s.search(build_query(text), limit=None, filter=flt, terms=False)
+            return [hit["doc_id"] for hit in results]
+    except Exception:
+        log.exception("application search failed")
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Exports
+# ---------------------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    ("产品名称", "product_name"),
+    ("型号规格", "model"),
+    ("注册证编号", "registration_no"),
+    ("注册人", "manufacturer"),
+    ("目录", "catalogue_name"),
+    ("批次", "batch"),
+    ("产品类型", "category"),
+    ("管理类别", "device_class"),
+    ("重点领域", "key_area"),
+    ("适用科室", "departments"),
+    ("企业所在区", "district"),
+    ("创新特别审查", "innovative"),
+    ("入目录日期", "listed_on"),
+    ("状态", "status"),
+    ("适用范围", "indications"),
+]
+
+
+def export_rows(text: str, filters: dict[str, str]) -> list[list[str]]:
+    """Header and rows (Chinese headers, labels not codes) of every entry matching the search."""
+    result = search_entries(text, filters, page=1, per_page=MAX_PER_PAGE, facets=False, suggest=False)
+    items = result.items
+    if result.total > len(items):
+        items = _all_items(text, filters, result)
+    labels = _labels()
+    rows = [[h for h, _ in EXPORT_COLUMNS]]
+    for item in items:
+        row = []
+        for _h, key in EXPORT_COLUMNS:
+            value = item.get(key)
+            if key == "departments":
+                value = "、".join(value or [])
+            elif key in ("category", "device_class", "innovative", "status"):
+                value = facet_label(key, value or "", labels) if value else ""
+            row.append("" if value is None else str(value))
+        rows.append(row)
+    return rows
+
+
+def _all_items(text, filters, first: SearchPage) -> list[dict]:
+    if first.fallback:
+        items = []
+        for page in range(1, min(first.pages, EXPORT_LIMIT // MAX_PER_PAGE) + 1):
+            items += _search_sql(text, filters, page, MAX_PER_PAGE, "relevance").items
+        return items
+    q = build_query(text)
+    scored = bool(words_of(text))
+    with idx.searcher() as s:
+        results = s.search(
+            q,
+            limit=EXPORT_LIMIT,
+            filter=_allowed(s, filters),
+            sortedby=None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")],
+            terms=False,
+        )
+        return [dict(hit["data"]) for hit in results]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Synonyms
+# ---------------------------------------------------------------------------------------------------------
+
+# Colloquial names and abbreviations hospital staff type → what registrations call them.
+SEED_SYNONYMS = {
+    "彩超": ["彩色多普勒超声", "超声诊断"],
+    "B超": ["超声诊断"],
+    "DSA": ["血管造影", "数字减影血管造影"],
+    "CT": ["计算机断层扫描", "X射线计算机体层摄影", "计算机断层成像"],
+    "核磁": ["磁共振"],
+    "核磁共振": ["磁共振"],
+    "MRI": ["磁共振"],
+    "MR": ["磁共振"],
+    "PET-CT": ["正电子发射及X射线计算机断层成像", "正电子发射断层"],
+    "PET/CT": ["正电子发射及X射线计算机断层成像"],
+    "达芬奇": ["腔镜手术机器人", "内窥镜手术系统"],
+    "手术机器人": ["腔镜手术机器人", "手术导航定位系统", "骨科手术机器人"],
+    "支架": ["洗脱支架", "支架系统"],
+    "心脏支架": ["冠脉支架", "冠状动脉支架", "洗脱支架"],
+    "心脏瓣膜": ["主动脉瓣膜", "经导管主动脉瓣", "二尖瓣"],
+    "人工瓣膜": ["主动脉瓣膜", "二尖瓣"],
+    "TAVI": ["经导管主动脉瓣"],
+    "TAVR": ["经导管主动脉瓣"],
+    "直线加速器": ["医用电子直线加速器"],
+    "放疗": ["放射治疗"],
+    "外骨骼": ["康复训练机器人"],
+    "消融": ["射频消融"],
+    "核酸检测": ["核酸检测试剂"],
+    "AI": ["人工智能", "辅助检测软件"],
+    "人工关节": ["关节置换"],
+    "胃镜": ["内窥镜"],
+    "肠镜": ["内窥镜"],
+}
+
+
+def seed_synonyms() -> int:
+    """Add the seeded synonyms that are missing (never overwrites an admin's edit); no commit."""
+    from portal.search.models import Synonym
+
+    existing = {fold_key(t) for t in db.session.scalars(select(Synonym.term))}
+    added = 0
+    for term, expansions in SEED_SYNONYMS.items():
+        if fold_key(term) not in existing:
+            db.session.add(Synonym(term=term, expansions=list(expansions)))
+            added += 1
+    invalidate_synonyms()
+    return added
+
+
+def fold_key(term: str) -> str:
+    from portal.search.analysis import fold
+
+    return fold(term).strip()
+
+
+def _parse_expansions(text) -> list[str]:
+    if isinstance(text, list | tuple):
+        text = "\n".join(str(t) for t in text)
+    parts = [p.strip() for p in (text or "").replace("，", "\n").replace(",", "\n").replace("、", "\n").splitlines()]
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def save_synonym(actor, synonym, *, term: str, expansions: str):
+    """Create (synonym None) or change a synonym; admins only."""
+    from portal.search.models import Synonym
+
+    if actor is None or actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+    term = (term or "").strip()
+    if not term:
+        raise DomainError("请输入检索词。", field="term")
+    if len(term) > 64:
+        raise DomainError("检索词不能超过 64 个字符。", field="term")
+    values = _parse_expansions(expansions)
+    if not values:
+        raise DomainError("请至少填写一个同义词（每行一个，或用逗号、顿号分隔）。", field="expansions")
+    if any(len(v) > 64 for v in values):
+        raise DomainError("每个同义词不能超过 64 个字符。", field="expansions")
+    key = fold_key(term)
+    for other_id, other_term in db.session.execute(select(Synonym.id, Synonym.term)):
+        if fold_key(other_term) == key and (synonym is None or other_id != synonym.id):
+            raise DomainError(f"检索词「{term}」已存在，请直接编辑。", field="term")
+    is_new = synonym is None
+    synonym = synonym or Synonym()
+    synonym.term, synonym.expansions = term, values
+    db.session.add(synonym)
+    db.session.flush()
+    record(
+        "synonym.created" if is_new else "synonym.updated",
+        actor=actor,
+        obj=synonym,
+        data={"term": term, "expansions": values},
+    )
+    invalidate_synonyms()
+    return synonym
+
+
+def delete_synonym(actor, synonym) -> None:
+    if actor is None or actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+    if synonym is None:
+        raise NotFound()
+    record("synonym.deleted", actor=actor, obj=synonym, data={"term": synonym.term})
+    db.session.delete(synonym)
+    invalidate_synonyms()
