@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as config_module
+from portal.core.types import render_migration_type
 from portal.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     _configure_logging(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -27,8 +27,12 @@ def access_tables() -> dict:
 
 def _url_args(app) -> dict:
     """A real object for every kind of URL argument, taken from the demo data."""
-    from portal.catalogue.models import Catalogue, Entry
+    from portal.accounts.models import ApiToken
+    from portal.applications.models import Application, Objection
+    from portal.assessments.models import Assessment
+    from portal.catalogue.models import Batch, Catalogue, Entry
     from portal.directory.models import Company, Hospital
+    from portal.products.models import Attachment, Product
 
     def first_id(model):
         return db.session.scalar(db.select(model.id).order_by(model.id))
@@ -39,8 +43,18 @@ def _url_args(app) -> dict:
         "hospital_id": first_id(Hospital),
         "catalogue_id": first_id(Catalogue),
         "entry_id": first_id(Entry),
+        "batch_id": first_id(Batch),
+        "objection_id": first_id(Objection),
+        "application_id": first_id(Application),
+        "product_id": first_id(Product),
+        "attachment_id": first_id(Attachment),
+        "assessment_id": db.session.scalar(db.select(Assessment.id).order_by(Assessment.id)),
+        "token_id": db.session.scalar(db.select(ApiToken.id).order_by(ApiToken.id)) or 1,
+        "token": "not-a-calendar-token",
         "code": db.session.scalar(db.select(Catalogue.code).order_by(Catalogue.id)),
         "filename": "css/portal.css",
+        "synonym_id": db.session.scalar(db.text("SELECT min(id) FROM synonym")),
+        "fmt": "csv",
     }
 
 

@@ -57,3 +57,10 @@ class LabelledEnum(enum.StrEnum):
 
 def now_default() -> datetime:
     return datetime.now(UTC)
+
+
+def render_migration_type(type_, obj, autogen_context):
+    """Alembic autogenerate hook: migrations name plain SQLAlchemy types, never the app's decorators."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

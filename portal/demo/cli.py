@@ -14,6 +14,7 @@ LABELS = {
     "hospitals": "医疗机构",
     "users": "用户",
     "products": "产品",
+    "attachments": "附件",
     "batches": "批次",
     "applications": "申报",
     "entries": "目录条目",

@@ -574,22 +574,36 @@ def seed_batches(counts, catalogues, now) -> dict[tuple[str, str], Batch]:
 
 
 def _snapshot(product: Product) -> dict:
-    """What the company sent, frozen (the shape mirrors the product form)."""
-    return {
-        "name": product.name,
-        "model": product.model,
-        "product_type": product.product_type.value,
-        "registration_no": product.registration_no,
-        "device_class": product.device_class.value if product.device_class else None,
-        "first_approved_on": product.first_approved_on.isoformat() if product.first_approved_on else None,
-        "key_area": product.key_area,
-        "departments": list(product.departments),
-        "indications": product.indications,
-        "description": product.description,
-        "innovative_review": product.innovative_review.value,
-        "track": product.track.value,
-        "attachments": [],
-    }
+    """What the company sent, frozen: the same snapshot the application services take."""
+    from portal.applications.services import snapshot_of
+
+    return snapshot_of(product, product.current_attachments)
+
+
+DEMO_ATTACHMENT_KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
+
+
+def seed_attachments(counts, products, company_users) -> None:
+    """A small PDF of each usual kind for every demo product (files under PORTAL_UPLOAD_DIR)."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.products.samples import minimal_pdf
+    from portal.products.storage import store_pdf
+
+    for product in products.values():
+        present = {a.kind for a in product.current_attachments}
+        for n, kind in enumerate(DEMO_ATTACHMENT_KINDS, start=1):
+            if kind in present:
+                continue
+            upload = FileStorage(
+                stream=BytesIO(minimal_pdf(f"Demo attachment {n}: product {product.id}")),
+                filename=f"{product.name}-{kind}.pdf",
+                content_type="application/pdf",
+            )
+            store_pdf(company_users.get(product.company_id), upload, kind, product=product)
+            counts["attachments"] += 1
 
 
 # Audit action for an application created directly in a state (named like workflow.transition's actions).
@@ -728,6 +742,55 @@ def seed_open_applications(counts, batches, products, company_users, now) -> Non
         )
 
 
+# Review area: a resolved objection from the published batch's public notice (the objection pages need one).
+DEMO_OBJECTION = dict(
+    catalogue="SH-XYYX",
+    batch="第五批",
+    product="彩色多普勒超声诊断系统",
+    name="王建国",
+    phone="13801234567",
+    organisation="上海某医学影像设备经销公司",
+    reason="该产品的弹性成像功能与已在目录中的同类产品相同，创新性依据不足，请核实。",
+    resolution="经核实，该产品通过上海市创新医疗器械特别审查，创新性依据充分，异议不成立。",
+)
+
+
+def seed_review(batches, products, users) -> None:
+    """A dismissed objection on the published demo batch (idempotent)."""
+    from portal.applications.models import Objection
+    from portal.workflow import ObjectionState
+
+    spec = DEMO_OBJECTION
+    batch = batches[(spec["catalogue"], spec["batch"])]
+    application = _get(Application, batch_id=batch.id, product_id=products[spec["product"]].id)
+    if application is None or batch.notice_starts_at is None or _get(Objection, batch_id=batch.id, name=spec["name"]):
+        return
+    reviewer = next(u for u in users if u.role is Role.REVIEWER)
+    objection = Objection(
+        batch=batch,
+        application=application,
+        name=spec["name"],
+        phone=spec["phone"],
+        organisation=spec["organisation"],
+        reason=spec["reason"],
+        state=ObjectionState.DISMISSED,
+        resolution=spec["resolution"],
+        resolved_by_id=reviewer.id,
+        resolved_at=batch.notice_starts_at + timedelta(days=3),
+        created_at=batch.notice_starts_at + timedelta(days=1),
+    )
+    db.session.add(objection)
+    record("objection.filed", subject=spec["name"], obj=objection, to_state=ObjectionState.OPEN, comment=COMMENT)
+    record(
+        "objection.dismiss",
+        actor=reviewer,
+        obj=objection,
+        from_state=ObjectionState.OPEN,
+        to_state=ObjectionState.DISMISSED,
+        comment=spec["resolution"],
+    )
+
+
 def seed_demo(out=print) -> dict:
     """Create whatever demo data is missing (no commit) and print the logins; returns counts created."""
     counts = dict.fromkeys(
@@ -737,6 +800,7 @@ def seed_demo(out=print) -> dict:
             "hospitals",
             "users",
             "products",
+            "attachments",
             "batches",
             "applications",
             "entries",
@@ -751,12 +815,18 @@ def seed_demo(out=print) -> dict:
     users = seed_users(counts, catalogues, companies, hospitals)
     company_users = {u.company_id: u for u in users if u.role is Role.MANUFACTURER}
     products = seed_products(counts, companies)
+    db.session.flush()
+    seed_attachments(counts, products, company_users)
     batches = seed_batches(counts, catalogues, now)
     for spec in BATCHES:
         batch = batches[(spec["catalogue"], spec["name"])]
         if "entries" in spec and batch.state is BatchState.PUBLISHED:
             seed_published(counts, batch, spec["entries"], products, company_users)
     seed_open_applications(counts, batches, products, company_users, now)
+    seed_review(batches, products, users)
+    from portal.search.services import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
+
+    seed_synonyms()
     db.session.flush()
     for line in logins_table(users):
         out(line)
