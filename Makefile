@@ -11,7 +11,7 @@ THREADS ?= 4
 SECRET_FILE := instance/secret_key
 export PORTAL_ENV ?= production
 
-.PHONY: run test test-sqlite test-postgres lint migrate seed bench clean system-test-deps
+.PHONY: run test test-sqlite test-postgres lint bench clean system-test-deps
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

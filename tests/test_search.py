@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
+from portal.demo.seed import seed_demo
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
 from portal.search.models import IndexChange, Synonym
@@ -439,3 +440,16 @@ def test_admin_synonym_pages(client, login_as, db, ex):
 def test_synonym_pages_are_for_admins_only(client, login_as):
     login_as(Role.HOSPITAL)
     assert client.get("/admin/search/synonyms").status_code == 403
+
+
+def test_entry_page_links_the_public_registration_certificate(client, db):
+    """A listed product's registration certificate is public: the entry page links it and anyone may download."""
+    seed_demo(out=lambda *a: None)
+    db.session.commit()
+    entry = db.session.scalar(db.select(Entry).order_by(Entry.id))
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert "下载注册证（PDF）" in page
+    link = page.split("下载注册证（PDF）")[0].rsplit('href="', 1)[1].split('"')[0]
+    response = client.get(link)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Disposition"].startswith("attachment")

@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.applications.forms import ApplicationForm, WithdrawForm
@@ -27,8 +26,9 @@ from portal.applications.services import (
 from portal.audit.services import history
 from portal.catalogue.models import Batch
 from portal.core.access import roles
-from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
+from portal.core.persistence import commit_or_stale, parse_version
 from portal.extensions import db
 from portal.products.services import get_own_product
 from portal.workflow import APPLICATION, ApplicationState
@@ -63,21 +63,6 @@ def _visible_application(application_id: int) -> Application:
         return get_application(current_user, application_id)
     except NotFound:
         abort(404)
-
-
-def _version(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-def _commit_or_stale() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleObject() from None
 
 
 @bp.route("/applications")
@@ -167,7 +152,7 @@ def show(application_id):
     if not is_applicant(current_user, application):
         abort(404)
     submitting = request.form.get("action") == "submit"
-    version = _version(form.version_id.data)
+    version = parse_version(form.version_id.data)
     failures = None
     try:
         if can_edit_application(current_user, application):
@@ -175,7 +160,7 @@ def show(application_id):
             version = None  # checked once; the save above bumps it on flush
         if submitting:
             submission = submit_application(current_user, application, version)
-        _commit_or_stale()
+        commit_or_stale()
     except DomainError as exc:
         db.session.rollback()
         if isinstance(exc, NotEligible):
@@ -199,9 +184,9 @@ def withdraw(application_id):
     form.version_id.data = application.version_id
     try:
         withdraw_application(
-            current_user, application, withdraw_form.reason.data, _version(withdraw_form.version_id.data)
+            current_user, application, withdraw_form.reason.data, parse_version(withdraw_form.version_id.data)
         )
-        _commit_or_stale()
+        commit_or_stale()
     except DomainError as exc:
         db.session.rollback()
         attach_error(withdraw_form, exc)

@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from portal.accounts import tokens
@@ -25,8 +24,9 @@ from portal.assessments.permissions import can_decide, require_compliance
 from portal.catalogue.models import Batch
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
+from portal.core.persistence import commit_or_stale
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.directory.models import Hospital
 from portal.extensions import db
@@ -60,16 +60,6 @@ def _page(query, per_page=None):
     return db.paginate(
         query, per_page=per_page or current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200, error_out=False
     )
-
-
-def _commit_or_stale() -> bool:
-    """Commit once; a concurrent update of the same assessment becomes the stale-record message."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True
 
 
 # The queue --------------------------------------------------------------------------------------------------
@@ -116,16 +106,15 @@ def bulk():
             abort(404)
         try:
             count = services.bulk_not_applicable(current_user, items, form.reason.data)
+            commit_or_stale()
         except NotFound:
             abort(404)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
-            if _commit_or_stale():
-                flash(f"已将 {count} 项标记为「不适用」。", "success")
-                return redirect(url_for("assessments.queue", **request.args))
-            form.form_errors.append(StaleObject().message)
+            flash(f"已将 {count} 项标记为「不适用」。", "success")
+            return redirect(url_for("assessments.queue", **request.args))
     return _render_queue(form, ids, 400)
 
 
@@ -242,14 +231,13 @@ def add_event(assessment_id):
                 committee=form.committee.data,
                 version=form.version.data,
             )
+            commit_or_stale()
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
-            if _commit_or_stale():
-                flash("已添加评估记录。", "success")
-                return redirect(url_for("assessments.show", assessment_id=assessment.id))
-            form.form_errors.append(StaleObject().message)
+            flash("已添加评估记录。", "success")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
     assessment = db.session.get(Assessment, assessment_id)
     return _render_show(assessment, event_form=form, status=400)
 
@@ -262,15 +250,14 @@ def decide(assessment_id):
     if form.validate_on_submit():
         try:
             services.decide(current_user, assessment, form.outcome.data, form.reason.data, form.version.data)
+            commit_or_stale()
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
-            if _commit_or_stale():
-                late = "（已超过截止日期，记为逾期完成）" if assessment.is_late else ""
-                flash(f"已记录评估结论：{assessment.outcome.label}{late}。", "success")
-                return redirect(url_for("assessments.show", assessment_id=assessment.id))
-            form.form_errors.append(StaleObject().message)
+            late = "（已超过截止日期，记为逾期完成）" if assessment.is_late else ""
+            flash(f"已记录评估结论：{assessment.outcome.label}{late}。", "success")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
     assessment = db.session.get(Assessment, assessment_id)
     return _render_show(assessment, decision_form=form, status=400)
 

@@ -26,8 +26,7 @@ def _render(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, MESSAGES[500])
     if is_api_request():
         return jsonify(error={"code": str(status), "message": message}), status
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
 
 
 def register(app):

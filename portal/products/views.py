@@ -5,15 +5,15 @@ import logging
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.applications.models import Application
 from portal.applications.services import open_batches_for
 from portal.catalogue.models import Entry, EntryStatus
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error, choices
+from portal.core.persistence import commit_or_stale, parse_version
 from portal.extensions import db
 from portal.products.forms import FORM_UPLOADS, AttachmentForm, ProductForm
 from portal.products.models import Attachment, Product
@@ -80,22 +80,6 @@ def _input(form: ProductForm) -> ProductInput:
     )
 
 
-def _version(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-def _commit_or_stale() -> None:
-    """One commit; a concurrent change (version_id) becomes the Chinese StaleObject message."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleObject() from None
-
-
 def _allow_form_uploads() -> None:
     """The product form carries up to three PDFs, each within the limit; store_pdf checks each one."""
     request.max_content_length = len(FORM_UPLOADS) * current_app.config["PORTAL_UPLOAD_MAX_BYTES"] + 1024 * 1024
@@ -143,12 +127,12 @@ def _save_product(form: ProductForm, product: Product | None):
         if product is None:
             product = create_product(current_user, _input(form))
         else:
-            update_product(current_user, product, _input(form), _version(form.version_id.data))
+            update_product(current_user, product, _input(form), parse_version(form.version_id.data))
         for field, kind in FORM_UPLOADS.items():
             upload = getattr(form, field).data
             if upload is not None and getattr(upload, "filename", ""):
                 add_attachment(current_user, product, upload, kind, field=field)
-        _commit_or_stale()
+        commit_or_stale()
     except DomainError as exc:
         db.session.rollback()
         _show_errors(form, exc)

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.applications.models import Application, ExpertReview, Objection, Recommendation, Submission
-from portal.assessments.models import Assessment
+from portal.assessments.services import close_for_entry
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core import timeutil
@@ -24,11 +24,9 @@ from portal.review import permissions
 from portal.search.outbox import queue
 from portal.workflow import (
     APPLICATION,
-    ASSESSMENT,
     BATCH,
     OBJECTION,
     ApplicationState,
-    AssessmentState,
     BatchState,
     ObjectionState,
     transition,
@@ -606,14 +604,7 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
         comment=reason,
         data={"delisted_on": delisted_on.isoformat()},
     )
-    open_assessments = db.session.scalars(
-        select(Assessment).where(
-            Assessment.entry_id == entry.id,
-            Assessment.state.in_((AssessmentState.PENDING, AssessmentState.IN_REVIEW)),
-        )
-    ).all()
-    for assessment in open_assessments:
-        transition(ASSESSMENT, assessment, "close", actor, comment=f"产品已调出目录，无需评估：{reason}")
+    closed = close_for_entry(actor, entry, comment=f"产品已调出目录，无需评估：{reason}")
     db.session.flush()
     queue("entry", entry.id)
     if entry.application is not None:
@@ -622,7 +613,7 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
             f"产品调出目录：{entry.product_name}",
             f"{entry.catalogue.name}已于 {delisted_on:%Y-%m-%d} 调出该产品。原因：{reason}",
         )
-    return len(open_assessments)
+    return closed
 
 
 # The review queue ----------------------------------------------------------------------------------------

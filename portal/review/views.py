@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from portal.accounts.models import Role
@@ -20,6 +19,7 @@ from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.core.forms import attach_error, choices
 from portal.core.identifiers import IdentifierError, parse_registration_no
+from portal.core.persistence import commit_or_stale
 from portal.core.reference import KEY_AREAS
 from portal.extensions import db
 from portal.review import feeds, forms, permissions, services
@@ -71,15 +71,6 @@ def _utc(local_naive):
 def _local_naive(value):
     local = timeutil.to_shanghai(value)
     return local.replace(tzinfo=None) if local else None
-
-
-def _commit_or_stale() -> None:
-    """Commit once; a concurrent change found at flush or commit becomes the 'reload' message."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleObject() from None
 
 
 def attachment_url(attachment_id: int, inline: bool = True) -> str | None:
@@ -206,7 +197,7 @@ def batch_window(batch_id):
             closes_at=_utc(form.closes_at.data),
             version=form.version_id.data,
         )
-        _commit_or_stale()
+        commit_or_stale()
     except DomainError as exc:
         db.session.rollback()
         attach_error(form, exc)
@@ -239,7 +230,7 @@ def batch_advance(batch_id):
                 flash(result.message, "warning" if result.already else "success")
         else:
             services.advance_batch(current_user, batch, action, version=form.version_id.data)
-            _commit_or_stale()
+            commit_or_stale()
             flash(f"已{BATCH.action_labels.get(action, action)}：{batch.name}现为「{batch.state.label}」。", "success")
     except DomainError as exc:
         db.session.rollback()
@@ -367,7 +358,7 @@ def _act(application_id, key, form_cls, prefix, call, done):
     if form.validate_on_submit():
         try:
             call(application, form)
-            _commit_or_stale()
+            commit_or_stale()
         except DomainError as exc:
             db.session.rollback()
             application = _found(services.get_application, application_id)
@@ -485,7 +476,7 @@ def objection_resolve(objection_id):
             uphold=form.decision.data == "uphold",
             resolution=form.resolution.data,
         )
-        _commit_or_stale()
+        commit_or_stale()
     except DomainError as exc:
         db.session.rollback()
         flash(f"异议 #{objection_id}：{exc.message}", "error")

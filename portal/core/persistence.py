@@ -1,0 +1,23 @@
+"""The one commit of a request or command, with optimistic-locking conflicts turned into a domain error."""
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.core.errors import StaleObject
+from portal.extensions import db
+
+
+def commit_or_stale() -> None:
+    """Commit; a concurrent change of a versioned row (version_id) becomes StaleObject ("reload")."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject() from None
+
+
+def parse_version(raw) -> int | None:
+    """The version a form was loaded with, or None when missing or garbled."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
