@@ -411,10 +411,12 @@ def run(size, workdir):
             multi.append((text, len(expected), len(got), len(expected & got), len(got - expected), len(whole)))
         out["multi"] = multi
 
-    # Over HTTP: a real server on loopback.
+    # Over HTTP: a real server on loopback. One long-lived serving thread, like gunicorn's pooled gthread
+    # workers; werkzeug's threaded mode starts a thread per request, and searchers are cached per thread,
+    # so it would measure a cold searcher on every request, which production never sees.
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}/api/v1/entries?per_page=20&q="

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.api.auth import api_error, token_required
-from portal.api.blueprint import bp
+from portal.api.blueprint import bp, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch
@@ -202,22 +202,7 @@ OPENAPI_PATHS = {
                 },
             ],
             "responses": {
-                "200": {
-                    "description": "分页结果",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "items": {"type": "array", "items": _ASSESSMENT_SCHEMA},
-                                },
-                            }
-                        }
-                    },
-                },
+                "200": paginated_response(_ASSESSMENT_SCHEMA),
                 "400": _json_error("参数有误（error.field 指明哪个参数）"),
                 "401": _json_error("缺少 API 令牌，或令牌无效、已吊销"),
                 "403": _json_error("令牌所属用户不是医院用户"),

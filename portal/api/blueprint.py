@@ -10,3 +10,24 @@ from portal.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+def paginated_response(item_schema: dict) -> dict:
+    """OpenAPI 200 response of a paginated list: {"total", "page", "per_page", "items": [item]}."""
+    return {
+        "description": "分页结果",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "items": {"type": "array", "items": item_schema},
+                    },
+                    "required": ["total", "page", "per_page", "items"],
+                }
+            }
+        },
+    }

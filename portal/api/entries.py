@@ -3,7 +3,7 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import select
 
-from portal.api.blueprint import bp
+from portal.api.blueprint import bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
@@ -173,23 +173,7 @@ ENTRIES_PATHS = {
                 _q("per_page", "每页条数", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}),
             ],
             "responses": {
-                "200": {
-                    "description": "分页结果",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
-                                },
-                                "required": ["total", "page", "per_page", "items"],
-                            }
-                        }
-                    },
-                },
+                "200": paginated_response({"$ref": "#/components/schemas/Entry"}),
                 "400": _err("参数有误（error.field 指明哪个参数）"),
             },
         }
