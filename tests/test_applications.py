@@ -462,3 +462,23 @@ def test_home_lists_applications_with_next_action_and_deadline(client, db, setup
     home = client.get("/").get_data(as_text=True)
     assert f"/applications/{application.id}" in home
     assert "完善申报材料并提交" in home and "剩 " in home and "正在征集的批次" in home
+
+
+def test_snapshot_rows_show_chinese_labels_not_codes():
+    from portal.applications.services import snapshot_rows
+
+    rows = dict(
+        snapshot_rows(
+            {
+                "name": "X射线计算机体层摄影设备",
+                "product_type": "device",
+                "device_class": "III",
+                "innovative_review": "none",
+                "track": "famous",
+                "departments": ["医学影像科", "急诊科"],
+            }
+        )
+    )
+    assert rows["产品类别"] == "医疗器械" and rows["管理类别"] == "第三类"
+    assert rows["创新医疗器械特别审查"] == "否" and rows["申报类别"] == "名优产品"
+    assert rows["适用科室"] == "医学影像科、急诊科" and rows["型号规格"] == "—"

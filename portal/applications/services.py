@@ -12,7 +12,7 @@ from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.products.models import DeviceClass, Product, ProductType
+from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
 from portal.search.outbox import APPLICATION, queue
 from portal.workflow import APPLICATION as APPLICATION_FLOW
@@ -62,6 +62,37 @@ def snapshot_of(product: Product, attachments) -> dict:
             for a in attachments
         ],
     }
+
+
+SNAPSHOT_FIELDS = (
+    ("name", "产品名称", None),
+    ("model", "型号规格", None),
+    ("product_type", "产品类别", ProductType),
+    ("registration_no", "注册证编号/批准文号", None),
+    ("device_class", "管理类别", DeviceClass),
+    ("first_approved_on", "首次获批日期", None),
+    ("key_area", "重点领域", None),
+    ("departments", "适用科室", None),
+    ("indications", "适用范围", None),
+    ("description", "产品描述", None),
+    ("innovative_review", "创新医疗器械特别审查", InnovativeReview),
+    ("track", "申报类别", Track),
+    ("price", "价格（元）", None),
+    ("insurance_code", "医保编码", None),
+)
+
+
+def snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
+    """A frozen round as (label, text) rows for people: enum values shown by their Chinese labels."""
+    rows = []
+    for key, label, enum_cls in SNAPSHOT_FIELDS:
+        value = snapshot.get(key)
+        if isinstance(value, list):
+            value = "、".join(value)
+        elif enum_cls is not None and value:
+            value = next((m.label for m in enum_cls if m.value == value), value)
+        rows.append((label, value or "—"))
+    return rows
 
 
 # Helpers ---------------------------------------------------------------------------------------------------

@@ -43,3 +43,6 @@ def register(app):
     app.add_template_filter(_label, "label")
     app.jinja_env.globals["days_left"] = timeutil.days_left
     app.jinja_env.globals["page_url"] = _page_url
+    from portal.applications.services import snapshot_rows
+
+    app.jinja_env.globals["snapshot_rows"] = snapshot_rows

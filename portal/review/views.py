@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 
 from portal.accounts.models import Role
 from portal.applications.models import Objection
+from portal.applications.services import snapshot_of
 from portal.audit.services import history
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import get_by_code
@@ -331,7 +332,8 @@ def _application_page(application, status=200, **bound):
             application=application,
             product=application.product,
             submission=submission,
-            snapshot=(submission.snapshot if submission else {}) or {},
+            # Never submitted (seeded or imported): show the product as it stands.
+            snapshot=submission.snapshot if submission else snapshot_of(application.product, []),
             registration=registration,
             eligibility=_eligibility(application),
             summary=services.review_summary(application),
