@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from portal import search
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.security import set_security_headers
@@ -97,6 +98,7 @@ def _register_hooks(app: Flask) -> None:
     app.after_request(send_after_request)
     errors_web.register(app)
     filters.register(app)
+    search.register(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -6,7 +6,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app) -> None:
-    """Keep the index current from the web process (idempotent; also done when the blueprint registers).
+    """Keep the index current from the web process (called by create_app; idempotent).
 
     After every write request (the view has committed by then) and on the first request of the process,
     pending outbox rows are applied if no other process is applying them at that moment.

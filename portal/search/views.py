@@ -10,13 +10,11 @@ from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.extensions import db
-from portal.search import register, services, web
+from portal.search import services, web
 from portal.search.forms import SynonymForm
 from portal.search.models import Synonym
 
 bp = Blueprint("search", __name__)
-# The outbox hook is installed with the blueprint, so every app built by create_app has it.
-bp.record_once(lambda state: register(state.app))
 
 ADMIN = {Role.ADMIN}
 ACCESS = {
