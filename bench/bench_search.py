@@ -32,6 +32,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.catalogue.models import Batch, Catalogue, Entry, Scope  # noqa: E402
+from portal.core.reference import DEVICE_KEY_AREAS  # noqa: E402
 from portal.directory.models import Company  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.products.models import Product  # noqa: E402
@@ -103,15 +104,7 @@ DEPARTMENTS = [
     "急诊科",
     "肾内科",
 ]
-AREAS = [
-    "高端医学影像",
-    "高端植入介入",
-    "高端手术系统",
-    "高端体外诊断",
-    "高端放射治疗",
-    "高端康复治疗",
-    "高端人工智能医疗器械",
-]
+AREAS = DEVICE_KEY_AREAS[:-1]  # the seven established areas
 DISTRICTS = ["浦东新区", "嘉定区", "徐汇区", "闵行区", "宝山区", "松江区", "青浦区", None]
 BRANDS = ["uMR", "uCT", "uMI", "Firehawk", "VitaFlow", "SkyWalker", "Toumai", "ArmMotus", "Alpha", "Neo", "Pro"]
 COMPANY_WORDS = [

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.api.auth import api_error, token_required
-from portal.api.blueprint import bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch
@@ -249,19 +249,6 @@ OPENAPI_PATHS = {
 OPENAPI_COMPONENTS = {
     "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "个人 API 令牌"}},
     "schemas": {
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "field": {"type": "string"},
-                    },
-                    "required": ["code", "message"],
-                }
-            },
-        }
+        "Error": ERROR_SCHEMA,
     },
 }

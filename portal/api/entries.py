@@ -3,7 +3,7 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import select
 
-from portal.api.blueprint import bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
@@ -199,21 +199,7 @@ ENTRIES_PATHS = {
 _COMPONENTS = {
     "schemas": {
         "Entry": _ENTRY_SCHEMA,
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "field": {"type": "string"},
-                    },
-                    "required": ["code", "message"],
-                }
-            },
-            "required": ["error"],
-        },
+        "Error": ERROR_SCHEMA,
     }
 }
 
