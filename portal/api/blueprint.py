@@ -1,7 +1,8 @@
 """The JSON API blueprint (`/api/v1/`). Reads are public; hospital endpoints take a personal API token.
 
-CSRF protection is off here because the API never authenticates with cookies: writes need
-`Authorization: Bearer …`, which a cross-site form cannot send.
+Flask-WTF's global CSRF check is off for this blueprint: a request with `Authorization: Bearer …` cannot be
+forged by a cross-site form, so it needs no token, and a write authenticated by the session cookie is checked
+for its CSRF token in `portal.api.auth` instead.
 """
 
 from flask import Blueprint
