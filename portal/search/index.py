@@ -132,14 +132,29 @@ def searcher(app=None):
 def _open_searcher(path: str):
     # Frequency weighting: the bigram field's token weights already carry the field boosts; BM25's
     # saturation and length normalisation would flatten them (see schema.py).
-    return whoosh_index.open_dir(path, indexname=INDEX_NAME).searcher(weighting=scoring.Frequency())
+    s = whoosh_index.open_dir(path, indexname=INDEX_NAME).searcher(weighting=scoring.Frequency())
+    s._portal_caches = _caches_for(path, s.reader().generation())
+    return s
+
+
+# Filter results and facet columns depend only on the index generation (its segments fix the document
+# numbers), so every thread's searcher on the same generation shares them: a worker's threads warm up once.
+_shared: dict[str, tuple[int, dict]] = {}
+_shared_lock = threading.Lock()
+
+
+def _caches_for(path: str, generation: int) -> dict:
+    with _shared_lock:
+        held = _shared.get(path)
+        if held is None or held[0] != generation:
+            held = (generation, {"columns": {}, "filters": {}})
+            _shared[path] = held
+        return held[1]
 
 
 def facet_columns(s, names) -> dict[str, list]:
     """Per searcher: each facet's value for every document number (read once from the column store)."""
-    cache = getattr(s, "_portal_columns", None)
-    if cache is None:
-        cache = s._portal_columns = {}
+    cache = s._portal_caches["columns"]
     reader = s.reader()
     for name in names:
         if name not in cache:
@@ -153,9 +168,7 @@ def facet_columns(s, names) -> dict[str, list]:
 def filter_docs(s, key: tuple, make_query) -> set[int]:
     """The document numbers a filter allows, computed once per searcher (a filter over every listed entry
     would otherwise be rebuilt by Whoosh, in Python, on every search)."""
-    cache = getattr(s, "_portal_filters", None)
-    if cache is None:
-        cache = s._portal_filters = {}
+    cache = s._portal_caches["filters"]
     if key not in cache:
         if len(cache) > 256:
             cache.clear()
