@@ -3,6 +3,7 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import select
 
+from portal.api import assessments
 from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core.access import PUBLIC, public
@@ -207,12 +208,8 @@ _COMPONENTS = {
 def openapi_document() -> dict:
     paths = dict(ENTRIES_PATHS)
     components = {k: dict(v) for k, v in _COMPONENTS.items()}
-    try:
-        from portal.api import assessments
-    except ImportError:  # pragma: no cover - the assessments area is optional here
-        assessments = None
-    paths.update(getattr(assessments, "OPENAPI_PATHS", None) or {})
-    for section, values in (getattr(assessments, "OPENAPI_COMPONENTS", None) or {}).items():
+    paths.update(assessments.OPENAPI_PATHS)
+    for section, values in assessments.OPENAPI_COMPONENTS.items():
         components.setdefault(section, {})
         for key, value in values.items():
             components[section].setdefault(key, value)

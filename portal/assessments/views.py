@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal.accounts import tokens
 from portal.accounts.models import Role
@@ -30,7 +29,7 @@ from portal.core.persistence import commit_or_stale
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.directory.models import Hospital
 from portal.extensions import db
-from portal.products.models import Attachment
+from portal.products.permissions import public_attachments
 
 bp = Blueprint("assessments", __name__)
 
@@ -52,8 +51,6 @@ ACCESS = {
     "assessments.compliance_hospital": COMPLIANCE,
     "assessments.compliance_export": COMPLIANCE,
 }
-
-PUBLIC_ATTACHMENT_KINDS = ("注册证",)
 
 
 def _page(query, per_page=None):
@@ -156,27 +153,6 @@ def _own(assessment_id) -> Assessment:
         abort(404)
 
 
-def _attachments(assessment):
-    """The product's public attachments (registration certificate) with a link where the download route exists."""
-    if assessment.entry.product_id is None:
-        return []
-    items = db.session.scalars(
-        sa.select(Attachment)
-        .where(Attachment.product_id == assessment.entry.product_id, Attachment.kind.in_(PUBLIC_ATTACHMENT_KINDS))
-        .order_by(Attachment.id)
-    ).all()
-    result = []
-    for item in items:
-        url = None
-        if "products.attachment" in current_app.view_functions:
-            try:
-                url = url_for("products.attachment", attachment_id=item.id)
-            except BuildError:
-                url = None
-        result.append((item, url))
-    return result
-
-
 def _render_show(assessment, event_form=None, decision_form=None, status=200):
     if event_form is None:
         event_form = EventForm(formdata=None, occurred_on=timeutil.today_shanghai())
@@ -196,7 +172,7 @@ def _render_show(assessment, event_form=None, decision_form=None, status=200):
             "assessments/show.html",
             assessment=assessment,
             entry=assessment.entry,
-            attachments=_attachments(assessment),
+            attachments=public_attachments(assessment.entry.product),
             events=assessment.events,
             history=history(assessment),
             event_form=event_form,

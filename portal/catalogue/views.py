@@ -9,7 +9,7 @@ from portal.core.access import PUBLIC, public
 from portal.core.identifiers import IdentifierError, parse_registration_no
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
-from portal.products.permissions import is_public_attachment
+from portal.products.permissions import public_attachments
 from portal.search import web
 from portal.search.views import render_search
 from portal.workflow import BatchState
@@ -116,7 +116,7 @@ def entry(entry_id):
         "innovative": dict(InnovativeReview.choices()).get(item.innovative_review, item.innovative_review),
     }
     company = item.product.company if item.product else None
-    certificates = [a for a in (item.product.attachments if item.product else []) if is_public_attachment(a)]
+    certificates = public_attachments(item.product)
     return render_template(
         "catalogue/entry.html",
         entry=item,

@@ -72,6 +72,11 @@ def is_public_attachment(attachment: Attachment) -> bool:
     )
 
 
+def public_attachments(product) -> list[Attachment]:
+    """What anyone may download of `product` (None: nothing), for the catalogue and assessment pages."""
+    return [a for a in (product.attachments if product is not None else []) if is_public_attachment(a)]
+
+
 def can_download(user, attachment: Attachment) -> bool:
     role = _role(user)
     if role is Role.ADMIN:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.applications.models import Application
+from portal.applications.services import notify_company
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Entry, EntryStatus
@@ -25,7 +26,7 @@ from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
 from portal.extensions import db
 from portal.products.models import Product
 from portal.review import permissions
-from portal.review.services import _notify_company, next_step
+from portal.review.services import next_step
 from portal.search.outbox import queue
 from portal.workflow import BATCH, ApplicationState, BatchState, transition
 
@@ -127,7 +128,7 @@ def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> Publis
     )
     catalogue = batch.catalogue
     for entry in entries:
-        _notify_company(
+        notify_company(
             entry.application,
             f"产品已列入目录：{entry.product_name}",
             f"{catalogue.name}{batch.name}已于 {published_on:%Y-%m-%d} 发布，您的产品已列入目录。"

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.applications.models import Application, ExpertReview, Objection, Recommendation, Submission
+from portal.applications.services import notify_company
 from portal.assessments.services import close_for_entry
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
@@ -20,8 +21,10 @@ from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.extensions import db
 from portal.products.models import Product
+from portal.products.storage import store_pdf
 from portal.review import permissions
 from portal.search.outbox import queue
+from portal.search.services import application_ids_matching
 from portal.workflow import (
     APPLICATION,
     BATCH,
@@ -86,20 +89,6 @@ def check_version(obj, expected) -> None:
 
 def _text(value) -> str:
     return (value or "").strip()
-
-
-def _notify_company(application: Application, title: str, body: str) -> None:
-    """Tell the applicant; the company side owns how (and which of its users)."""
-    try:
-        from portal.applications.services import notify_company
-    except ImportError:  # the company side is not there yet: tell every user of the company
-        from portal.accounts.models import User
-        from portal.notifications.services import notify
-
-        users = db.session.scalars(select(User).where(User.company_id == application.company_id)).all()
-        notify(users, title, body)
-        return
-    notify_company(application, title, body)
 
 
 # Batches -------------------------------------------------------------------------------------------------
@@ -301,7 +290,7 @@ def return_application(actor, application: Application, *, version, comment: str
     if submission is not None:
         submission.return_comment = comment
     _changed(application)
-    _notify_company(
+    notify_company(
         application,
         f"申报被退回修改：{application.product.name}",
         f"{application.batch.catalogue.name}{application.batch.name}的申报需要修改后重新提交。审核意见：{comment}",
@@ -317,7 +306,7 @@ def reject_application(actor, application: Application, *, version, reason: str)
     transition(APPLICATION, application, "reject", actor, comment=reason)
     application.decided_at = timeutil.utcnow()
     _changed(application)
-    _notify_company(
+    notify_company(
         application,
         f"申报未通过：{application.product.name}",
         f"{application.batch.catalogue.name}{application.batch.name}的申报未通过审核。理由：{reason}",
@@ -406,7 +395,7 @@ def recommend_application(actor, application: Application, *, version, comment: 
     transition(APPLICATION, application, "recommend", actor, comment=_text(comment) or None)
     application.decided_at = timeutil.utcnow()
     _changed(application)
-    _notify_company(
+    notify_company(
         application,
         f"申报拟推荐：{application.product.name}",
         f"{application.batch.catalogue.name}{application.batch.name}的申报已确定为拟推荐，将进入公示。",
@@ -537,10 +526,6 @@ def file_objection(
 
 def _store_evidence(objection: Objection, upload) -> None:
     try:
-        from portal.products.storage import store_pdf
-    except ImportError:
-        raise DomainError("暂不能上传证明材料，请不附材料提交或稍后再试。", field="evidence") from None
-    try:
         store_pdf(None, upload, "异议证据", objection=objection, field="evidence")
     except DomainError as exc:
         raise DomainError(exc.message, field="evidence") from exc
@@ -565,7 +550,7 @@ def resolve_objection(actor, objection: Objection, *, version, uphold: bool, res
         transition(APPLICATION, application, "uphold_objection", actor, comment=resolution)
         application.decided_at = timeutil.utcnow()
         _changed(application)
-        _notify_company(
+        notify_company(
             application,
             f"公示期异议成立：{application.product.name}",
             f"{application.batch.catalogue.name}{application.batch.name}公示期间收到的异议经核实成立，"
@@ -608,7 +593,7 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
     db.session.flush()
     queue("entry", entry.id)
     if entry.application is not None:
-        _notify_company(
+        notify_company(
             entry.application,
             f"产品调出目录：{entry.product_name}",
             f"{entry.catalogue.name}已于 {delisted_on:%Y-%m-%d} 调出该产品。原因：{reason}",
@@ -621,10 +606,6 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
 
 def _matching_ids(actor, text: str, catalogue_ids: list[int]) -> list[int] | None:
     """Application ids the search index finds for `text`; None when search is unavailable."""
-    try:
-        from portal.search.services import application_ids_matching
-    except ImportError:
-        return None
     try:
         return application_ids_matching(actor, text, catalogue_ids)
     except Exception:  # a broken index must not take the queue down: fall back to SQL

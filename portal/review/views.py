@@ -7,11 +7,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import BuildError
 
 from portal.accounts.models import Role
 from portal.applications.models import Objection
-from portal.applications.services import snapshot_of
+from portal.applications.services import eligibility_failures, snapshot_of
 from portal.audit.services import history
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import get_by_code
@@ -74,11 +73,8 @@ def _local_naive(value):
     return local.replace(tzinfo=None) if local else None
 
 
-def attachment_url(attachment_id: int, inline: bool = True) -> str | None:
-    try:
-        return url_for("products.attachment", attachment_id=attachment_id, inline=1 if inline else None)
-    except BuildError:  # the company side's download route is not there (yet)
-        return None
+def attachment_url(attachment_id: int, inline: bool = True) -> str:
+    return url_for("products.attachment", attachment_id=attachment_id, inline=1 if inline else None)
 
 
 def _found(getter, *args, **kwargs):
@@ -305,17 +301,12 @@ def _application_forms(application, **bound):
     return {name: bound.get(name) or make() for name, make in made.items()}
 
 
-def _eligibility(application) -> list[str] | None:
-    """The company side's submission check, run again now; None when it is not available."""
-    from portal.applications import services as company_side
-
-    check = getattr(company_side, "eligibility_problems", None) or getattr(company_side, "eligibility_failures", None)
-    if check is None:
-        return None
+def _eligibility(application) -> list[str]:
+    """The company side's submission check, run again now."""
     batch = application.batch
     # The check also refuses a batch that is no longer open; after the call closes that is expected, not a finding.
     about_batch = f"「{batch.catalogue.name}」{batch.name}"
-    return [problem for problem in check(application) if not problem.startswith(about_batch)]
+    return [problem for problem in eligibility_failures(application) if not problem.startswith(about_batch)]
 
 
 def _application_page(application, status=200, **bound):
