@@ -1,7 +1,8 @@
-"""Factories for the review tests: products, batches in any state, applications with their submission."""
+"""Factories for the review tests: batches in any state, applications with their submission (products come from
+the company side's `make_product`)."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -9,34 +10,10 @@ from portal.accounts.models import Role
 from portal.applications.models import Application, ExpertReview, Recommendation, Submission
 from portal.catalogue.models import Batch
 from portal.core import timeutil
-from portal.products.models import DeviceClass, Product, ProductType
 from portal.workflow import ApplicationState, BatchState
+from tests.factories_company import make_product  # noqa: F401  (a fixture the ones below use)
 
 _n = itertools.count(1)
-
-
-@pytest.fixture
-def make_product(db, make_company):
-    def make(company=None, **kw) -> Product:
-        n = next(_n)
-        product = Product(
-            company=company or make_company(),
-            name=kw.pop("name", f"测试磁共振成像系统{n}"),
-            model=kw.pop("model", f"uMR-{n}"),
-            product_type=kw.pop("product_type", ProductType.DEVICE),
-            registration_no=kw.pop("registration_no", f"国械注准2021306{n:04d}"),
-            device_class=kw.pop("device_class", DeviceClass.III),
-            first_approved_on=kw.pop("first_approved_on", date(2021, 3, 1)),
-            key_area=kw.pop("key_area", "高端医学影像"),
-            departments=kw.pop("departments", ["医学影像科"]),
-            indications=kw.pop("indications", "用于磁共振成像检查。"),
-            **kw,
-        )
-        db.session.add(product)
-        db.session.commit()
-        return product
-
-    return make
 
 
 @pytest.fixture
@@ -68,7 +45,7 @@ def make_batch(db, make_catalogue):
 
 
 @pytest.fixture
-def make_application(db, make_product):
+def make_application(db, make_product):  # noqa: F811 (the fixture imported above)
     def make(batch, product=None, state=ApplicationState.SUBMITTED, reviews=0) -> Application:
         product = product or make_product()
         now = timeutil.utcnow()
