@@ -16,6 +16,7 @@ class Role(LabelledEnum):
     REVIEWER = ("reviewer", "审核人员")
     HOSPITAL = ("hospital", "医院用户")
     ADMIN = ("admin", "管理员")
+    SUPERVISOR = ("supervisor", "监管部门")
 
 
 reviewer_catalogue = sa.Table(
@@ -35,6 +36,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("(role = 'manufacturer') = (company_id IS NOT NULL)", name="company_scope"),
         sa.CheckConstraint("(role = 'hospital') = (hospital_id IS NOT NULL)", name="hospital_scope"),
+        sa.CheckConstraint("role = 'supervisor' OR district IS NULL", name="district_scope"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id"), index=True)
     hospital_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hospital.id"), index=True)
+    # A supervisor's scope: one district (区卫健委), or the whole city when empty (市卫健委, 申康).
+    district: Mapped[str | None] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: rotating it ends every session and remember-me cookie of this user.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
@@ -77,6 +81,8 @@ class User(UserMixin, db.Model):
             return self.hospital.name
         if self.role is Role.REVIEWER:
             return "、".join(c.name for c in self.catalogues) or "（未分配目录）"
+        if self.role is Role.SUPERVISOR:
+            return self.district or "全市"
         return ""
 
 
