@@ -175,17 +175,18 @@ def overdue_items(batch: Batch, now: datetime | None = None, limit: int | None =
     if limit is None:
         return db.session.execute(query).all()
     hospital_ids, counted = [], 0
-    for hospital_id, count in db.session.execute(
-        sa.select(T.hospital_id, overdue(now))
+    late_hospitals = (
+        sa.select(T.hospital_id, overdue(now).label("overdue"))
         .join(Hospital, Hospital.id == T.hospital_id)
-        .where(T.batch_id == batch.id, T.open > 0, T.due_min < now)
+        .where(T.batch_id == batch.id, T.open > 0, T.due_min < now, overdue(now) > 0)
         .order_by(Hospital.district, Hospital.name, Hospital.id)
-    ):
+        .limit(limit)  # each has at least one overdue item
+    )
+    for hospital_id, count in db.session.execute(late_hospitals):
+        hospital_ids.append(hospital_id)
+        counted += count
         if counted >= limit:
             break
-        if count:
-            hospital_ids.append(hospital_id)
-            counted += count
     return db.session.execute(query.where(Assessment.hospital_id.in_(hospital_ids)).limit(limit)).all()
 
 
