@@ -12,7 +12,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
 from portal.assessments import compliance
-from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome, Reminder, ReminderKind
+from portal.assessments.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentTally,
+    EventKind,
+    Outcome,
+    Reminder,
+    ReminderKind,
+)
 from portal.assessments.permissions import require_assess
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
@@ -314,7 +322,7 @@ def visible_batches(user):
     query = (
         sa.select(Batch)
         .join(Catalogue, Catalogue.id == Batch.catalogue_id)
-        .where(sa.exists(sa.select(1).where(Assessment.batch_id == Batch.id)))
+        .where(sa.exists(sa.select(1).where(AssessmentTally.batch_id == Batch.id)))  # not the millions
         .order_by(Batch.published_on.desc().nulls_last(), Batch.id.desc())
     )
     if user.role is Role.REVIEWER:
