@@ -6,7 +6,7 @@ import unicodedata
 import click
 from flask.cli import AppGroup
 
-from portal.assessments.services import send_reminders, status_rows
+from portal.assessments.services import send_reminders, status_report
 from portal.core.errors import DomainError
 from portal.extensions import db
 
@@ -39,7 +39,7 @@ def _pad(text: str, width: int) -> str:
 def status(catalogue_code, batch_name, as_json):
     """Per hospital: total, decided, on time, late, open, and the next due date."""
     try:
-        rows = status_rows(catalogue_code, batch_name)
+        rows = status_report(catalogue_code, batch_name)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     if as_json:

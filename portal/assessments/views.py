@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from portal.accounts import tokens
 from portal.accounts.models import Role
-from portal.assessments import calendar, exports, services
+from portal.assessments import calendar, compliance, exports, services
 from portal.assessments.forms import BulkForm, ConfirmForm, DecisionForm, EventForm, TokenForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
@@ -35,6 +35,7 @@ bp = Blueprint("assessments", __name__)
 
 HOSPITAL = {Role.HOSPITAL}
 COMPLIANCE = {Role.REVIEWER, Role.ADMIN}
+OVERDUE_SHOWN = 200  # the page lists this many overdue items; the export has them all
 ACCESS = {
     "assessments.queue": HOSPITAL,
     "assessments.bulk": HOSPITAL,
@@ -66,7 +67,7 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
     filters = services.parse_filters(request.args)
     hospital_id = current_user.hospital_id
     page = _page(services.queue_query(hospital_id, filters))
-    updates = services.hospital_updates(hospital_id, open_only=False)
+    updates = compliance.hospital_updates(hospital_id, open_only=False)
     return (
         render_template(
             "assessments/queue.html",
@@ -325,11 +326,7 @@ def api_token_revoke(token_id):
 @roles(Role.REVIEWER, Role.ADMIN)
 def compliance_index():
     batches = db.session.scalars(services.visible_batches(current_user)).all()
-    now = timeutil.utcnow()
-    return render_template(
-        "assessments/compliance_index.html",
-        rows=[(b, services.batch_totals(b, now)) for b in batches],
-    )
+    return render_template("assessments/compliance_index.html", rows=compliance.totals_by_batch(batches))
 
 
 def _batch_for_compliance(batch_id) -> Batch:
@@ -343,13 +340,19 @@ def _batch_for_compliance(batch_id) -> Batch:
 def compliance_batch(batch_id):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
+    filters = compliance.HospitalFilters.parse(request.args)
+    totals = compliance.batch_totals(batch, now)
     return render_template(
         "assessments/compliance_batch.html",
         batch=batch,
-        totals=services.batch_totals(batch, now),
-        rows=services.batch_compliance(batch, now),
-        overdue=db.session.execute(services.overdue_list(batch, now).limit(200)).all(),
-        overdue_count=services.batch_totals(batch, now).overdue,
+        totals=totals,
+        hospitals=compliance.batch_compliance(
+            batch, filters, request.args.get("page", 1, type=int), current_app.config["PORTAL_PAGE_SIZE"], now
+        ),
+        filters=filters,
+        districts=compliance.districts(batch),
+        overdue=compliance.overdue_items(batch, now, limit=OVERDUE_SHOWN),
+        overdue_count=totals.overdue,
         now=now,
     )
 
@@ -379,8 +382,8 @@ def compliance_hospital(batch_id, hospital_id):
 def compliance_export(batch_id, fmt):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
-    hospitals = exports.compliance_rows(services.batch_compliance(batch, now))
-    overdue = exports.overdue_rows(db.session.execute(services.overdue_list(batch, now)).all(), now)
+    hospitals = exports.compliance_rows(compliance.all_hospitals(batch, now))
+    overdue = exports.overdue_rows(compliance.overdue_items(batch, now), now)
     name = f"入院评估完成情况-{batch.catalogue.name}-{batch.name}-{timeutil.today_shanghai(now):%Y%m%d}"
     if fmt == "csv":
         if request.args.get("part") == "overdue":
