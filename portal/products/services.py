@@ -282,7 +282,18 @@ def add_attachment(actor, product: Product, upload, kind: str, field: str = "fil
         obj=attachment,
         data={"product_id": product.id, "kind": kind, "sha256": attachment.sha256, "size": attachment.size},
     )
+    _supersede(actor, product, attachment)
     return attachment
+
+
+def _supersede(actor, product: Product, new) -> None:
+    """A new file of a kind replaces the current one; the old stays for the rounds that included it."""
+    db.session.flush()
+    for old in product.current_attachments:
+        if old.kind == new.kind and old.id != new.id:
+            old.retired_at = timeutil.utcnow()
+            old.superseded_by_id = new.id
+            record("attachment.superseded", actor=actor, obj=old, data={"product_id": product.id, "by": new.id})
 
 
 def retire_attachment(actor, attachment) -> None:

@@ -458,10 +458,11 @@ def application_history(application_id):
 def objection_resolve(objection_id):
     objection = _found(services.get_objection, objection_id, manage=True)
     form = forms.ResolveForm(prefix=f"o{objection.id}")
+    if not form.validate_on_submit():
+        for problem in (e for errors in form.errors.values() for e in errors):
+            flash(f"异议 #{objection_id}：{problem}", "error")  # one message per field, not glued together
+        return _batch_page(db.session.get(Batch, objection.batch_id), status=400)
     try:
-        if not form.validate_on_submit():
-            problems = [e for errors in form.errors.values() for e in errors]
-            raise DomainError("；".join(problems) or "请选择处理结果并填写处理意见。")
         services.resolve_objection(
             current_user,
             objection,

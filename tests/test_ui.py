@@ -1,0 +1,127 @@
+# ruff: noqa: F811
+"""Issue 14, what each role meets on a first day: one opinion per expert, replaced attachments, the objection
+form's phone numbers and messages, Chinese histories, the company and public homes, and the small things."""
+
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Role
+from portal.applications.models import ExpertReview
+from portal.applications.services import snapshot_of
+from portal.core.errors import DomainError
+from portal.products.models import Attachment
+from portal.review import services
+from portal.workflow import ApplicationState, BatchState
+from tests.conftest import login
+from tests.factories_company import PDF
+from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
+
+
+@pytest.fixture
+def catalogue(make_catalogue):
+    return make_catalogue(notice_days=7)
+
+
+# 1. Expert opinions -------------------------------------------------------------------------------------------
+
+
+def test_a_recused_expert_cannot_then_be_scored_and_is_not_counted(db, catalogue, make_batch, make_application,
+                                                                   reviewer_for):
+    reviewer = reviewer_for(catalogue)
+    application = make_application(make_batch(catalogue), state=ApplicationState.FORMAL_CHECK_PASSED)
+    services.add_expert_review(reviewer, application, version=application.version_id, expert_name="李专家",
+                               recused=True, score=5, recommendation="recommend")
+    with pytest.raises(DomainError) as refused:
+        services.add_expert_review(reviewer, application, version=application.version_id, expert_name=" 李专家 ",
+                                   recused=False, score=5, recommendation="recommend")
+    assert refused.value.field == "expert_name" and "李专家" in refused.value.message
+    services.add_expert_review(reviewer, application, version=application.version_id, expert_name="张专家",
+                               recused=False, score=3, recommendation="recommend")
+    db.session.commit()
+    summary = services.review_summary(application)
+    assert (summary.counted, summary.recused, summary.average) == (1, 1, 3.0)
+    recused = db.session.scalar(select(ExpertReview).where(ExpertReview.expert_name == "李专家"))
+    assert recused.score is None and recused.recommendation is None
+
+
+def test_the_database_keeps_one_opinion_per_expert(db, catalogue, make_batch, make_application):
+    application = make_application(make_batch(catalogue), state=ApplicationState.FORMAL_CHECK_PASSED)
+    for _ in range(2):
+        db.session.add(ExpertReview(application=application, expert_name="王专家", recused=True))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+# 3. Attachments ------------------------------------------------------------------------------------------------
+
+
+def _upload(client, product, filename, kind="注册证"):
+    return client.post(
+        f"/products/{product.id}/attachments",
+        data={"kind": kind, "file": (BytesIO(PDF), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_new_file_of_a_kind_replaces_the_current_one(client, db, login_as, make_product):
+    user = login_as(Role.MANUFACTURER)
+    product = make_product(user.company)
+    for name in ("old.pdf", "real.pdf"):
+        assert _upload(client, product, name).status_code == 302
+    assert _upload(client, product, "价值.pdf", kind="临床价值证明材料").status_code == 302
+    db.session.expire_all()
+    current = product.current_attachments
+    assert sorted(a.original_name for a in current) == ["real.pdf", "价值.pdf"]
+    old = db.session.scalar(select(Attachment).where(Attachment.original_name == "old.pdf"))
+    new = db.session.scalar(select(Attachment).where(Attachment.original_name == "real.pdf"))
+    assert old.retired_at is not None and old.superseded_by_id == new.id
+    names = [a["original_name"] for a in snapshot_of(product, product.current_attachments)["attachments"]]
+    assert sorted(names) == ["real.pdf", "价值.pdf"]
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    current_table = page.split("已被替换的旧文件")[0].split('id="attachments"')[1]
+    assert "real.pdf" in current_table and "old.pdf" not in current_table
+    assert "old.pdf" in page and "已被替换" in page
+
+
+# 4. Objection form -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phone", ["021-12345678", "021 1234 5678", "(021)62345678", "0512-8765432", "13812345678",
+                                   "+86 138 1234 5678"])
+def test_objection_phone_numbers_in_the_forms_people_write(phone):
+    assert services.normalise_phone(phone) is not None
+
+
+@pytest.mark.parametrize("phone", ["12345", "021-123", "1381234567", "abc"])
+def test_objection_phone_numbers_that_are_not(phone):
+    assert services.normalise_phone(phone) is None
+
+
+def test_objection_form_takes_its_own_example_number(client, db, catalogue, make_batch, make_application):
+    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    response = client.post(
+        f"/notices/{batch.id}/objection",
+        data={"application_id": application.id, "name": "王建国", "phone": "021-12345678",
+              "reason": "该产品的临床试验数据与公开文献不一致，请核实。"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_objection_resolution_errors_are_separate_messages(client, db, login_as, catalogue, make_batch,
+                                                           make_application):
+    login_as(Role.REVIEWER, catalogues=[catalogue])
+    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    objection = services.file_objection(batch, application_id=application.id, name="王建国", phone="13812345678",
+                                        organisation="", reason="该产品的临床试验数据与公开文献不一致。", ip=None)
+    db.session.commit()
+    page = client.post(f"/review/objections/{objection.id}/resolve",
+                       data={f"o{objection.id}-version_id": objection.version_id}).get_data(as_text=True)
+    assert "；请" not in page and "。；" not in page
+    assert "请选择处理结果。" in page and "请填写处理意见或理由。" in page
