@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import search
+    from portal.audit import labels
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.security import set_security_headers
@@ -99,6 +100,7 @@ def _register_hooks(app: Flask) -> None:
     errors_web.register(app)
     filters.register(app)
     search.register(app)
+    labels.register(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -484,7 +484,8 @@ def test_audit_pages_show_who_when_and_comment(client, db, reviewer, catalogue, 
         data={"rej-version_id": application.version_id, "rej-reason": "资料不全且逾期未补。"},
     )
     page = client.get(f"/review/applications/{application.id}/history").get_data(as_text=True)
-    assert "资料不全且逾期未补。" in page and "submitted → rejected" in page and reviewer.email in page
+    assert "资料不全且逾期未补。" in page and "已提交 → 未通过" in page and "不予通过" in page
+    assert reviewer.email in page and "submitted" not in page and "application.reject" not in page
     batch_page = client.get(f"/review/batches/{batch.id}/history")
     assert batch_page.status_code == 200 and "操作记录" in batch_page.get_data(as_text=True)
 

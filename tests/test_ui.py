@@ -29,18 +29,40 @@ def catalogue(make_catalogue):
 # 1. Expert opinions -------------------------------------------------------------------------------------------
 
 
-def test_a_recused_expert_cannot_then_be_scored_and_is_not_counted(db, catalogue, make_batch, make_application,
-                                                                   reviewer_for):
+def test_a_recused_expert_cannot_then_be_scored_and_is_not_counted(
+    db, catalogue, make_batch, make_application, reviewer_for
+):
     reviewer = reviewer_for(catalogue)
     application = make_application(make_batch(catalogue), state=ApplicationState.FORMAL_CHECK_PASSED)
-    services.add_expert_review(reviewer, application, version=application.version_id, expert_name="李专家",
-                               recused=True, score=5, recommendation="recommend")
+    services.add_expert_review(
+        reviewer,
+        application,
+        version=application.version_id,
+        expert_name="李专家",
+        recused=True,
+        score=5,
+        recommendation="recommend",
+    )
     with pytest.raises(DomainError) as refused:
-        services.add_expert_review(reviewer, application, version=application.version_id, expert_name=" 李专家 ",
-                                   recused=False, score=5, recommendation="recommend")
+        services.add_expert_review(
+            reviewer,
+            application,
+            version=application.version_id,
+            expert_name=" 李专家 ",
+            recused=False,
+            score=5,
+            recommendation="recommend",
+        )
     assert refused.value.field == "expert_name" and "李专家" in refused.value.message
-    services.add_expert_review(reviewer, application, version=application.version_id, expert_name="张专家",
-                               recused=False, score=3, recommendation="recommend")
+    services.add_expert_review(
+        reviewer,
+        application,
+        version=application.version_id,
+        expert_name="张专家",
+        recused=False,
+        score=3,
+        recommendation="recommend",
+    )
     db.session.commit()
     summary = services.review_summary(application)
     assert (summary.counted, summary.recused, summary.average) == (1, 1, 3.0)
@@ -91,8 +113,9 @@ def test_a_new_file_of_a_kind_replaces_the_current_one(client, db, login_as, mak
 # 4. Objection form -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("phone", ["021-12345678", "021 1234 5678", "(021)62345678", "0512-8765432", "13812345678",
-                                   "+86 138 1234 5678"])
+@pytest.mark.parametrize(
+    "phone", ["021-12345678", "021 1234 5678", "(021)62345678", "0512-8765432", "13812345678", "+86 138 1234 5678"]
+)
 def test_objection_phone_numbers_in_the_forms_people_write(phone):
     assert services.normalise_phone(phone) is not None
 
@@ -107,21 +130,55 @@ def test_objection_form_takes_its_own_example_number(client, db, catalogue, make
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
     response = client.post(
         f"/notices/{batch.id}/objection",
-        data={"application_id": application.id, "name": "王建国", "phone": "021-12345678",
-              "reason": "该产品的临床试验数据与公开文献不一致，请核实。"},
+        data={
+            "application_id": application.id,
+            "name": "王建国",
+            "phone": "021-12345678",
+            "reason": "该产品的临床试验数据与公开文献不一致，请核实。",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_objection_resolution_errors_are_separate_messages(client, db, login_as, catalogue, make_batch,
-                                                           make_application):
+def test_objection_resolution_errors_are_separate_messages(
+    client, db, login_as, catalogue, make_batch, make_application
+):
     login_as(Role.REVIEWER, catalogues=[catalogue])
     batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
-    objection = services.file_objection(batch, application_id=application.id, name="王建国", phone="13812345678",
-                                        organisation="", reason="该产品的临床试验数据与公开文献不一致。", ip=None)
+    objection = services.file_objection(
+        batch,
+        application_id=application.id,
+        name="王建国",
+        phone="13812345678",
+        organisation="",
+        reason="该产品的临床试验数据与公开文献不一致。",
+        ip=None,
+    )
     db.session.commit()
-    page = client.post(f"/review/objections/{objection.id}/resolve",
-                       data={f"o{objection.id}-version_id": objection.version_id}).get_data(as_text=True)
+    page = client.post(
+        f"/review/objections/{objection.id}/resolve", data={f"o{objection.id}-version_id": objection.version_id}
+    ).get_data(as_text=True)
     assert "；请" not in page and "。；" not in page
     assert "请选择处理结果。" in page and "请填写处理意见或理由。" in page
+
+
+# 2. Histories and the audit log in Chinese ---------------------------------------------------------------------
+
+
+def test_audit_log_in_words_with_what_an_edit_changed(app, client, db, make_user, make_product):
+    from tests.factories_company import product_form
+
+    company_user = make_user(Role.MANUFACTURER, name="陈经理")
+    product = make_product(company_user.company)
+    login(client, company_user.email)
+    form = product_form(model="KN-200", version_id=product.version_id)
+    assert client.post(f"/products/{product.id}/edit", data=form).status_code == 302
+    admin = make_user(Role.ADMIN, name="系统管理员甲")
+    client.post("/logout")
+    login(client, admin.email)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "修改产品信息" in page and "型号规格：" in page and "→ KN-200" in page
+    assert "登录" in page and "陈经理" in page and "用户 系统管理员甲" in page
+    for code in ("product.updated", "login.success", "user #", "product #"):
+        assert code not in page

@@ -31,7 +31,7 @@ from portal.core.forms import attach_error
 from portal.core.persistence import commit_or_stale, parse_version
 from portal.extensions import db
 from portal.products.services import get_own_product
-from portal.workflow import APPLICATION, ApplicationState
+from portal.workflow import ApplicationState
 
 bp = Blueprint("applications", __name__)
 COMPANY = {Role.MANUFACTURER}
@@ -42,13 +42,6 @@ ACCESS = {
     "applications.show": {Role.MANUFACTURER, Role.REVIEWER, Role.ADMIN},
     "applications.withdraw": COMPANY,
 }
-
-AUDIT_LABELS = {
-    "application.created": "创建草稿",
-    "application.updated": "修改申报说明",
-    **{f"application.{action}": label for action, label in APPLICATION.action_labels.items()},
-}
-
 
 def _own_product(product_id: int):
     try:
@@ -113,8 +106,6 @@ def _render(application, form, withdraw_form, failures=None, status=200):
             can_withdraw=can_withdraw_application(current_user, application),
             is_applicant=is_applicant(current_user, application),
             events=history(application),
-            audit_labels=AUDIT_LABELS,
-            state_labels={s.value: s.label for s in ApplicationState},
             next_action=next_action(application),
             returned_comment=_last_return_comment(application),
         ),
