@@ -2,11 +2,10 @@
 """Issue 14, what each role meets on a first day: one opinion per expert, replaced attachments, the objection
 form's phone numbers and messages, Chinese histories, the company and public homes, and the small things."""
 
-from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
