@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.applications.models import ExpertReview
-from portal.applications.services import snapshot_of
-from portal.core.errors import DomainError
+from portal.applications.services import create_application, snapshot_of, withdraw_application
+from portal.core.errors import DomainError, IllegalTransition
 from portal.products.models import Attachment
 from portal.review import services
 from portal.workflow import ApplicationState, BatchState
@@ -181,3 +181,43 @@ def test_audit_log_in_words_with_what_an_edit_changed(app, client, db, make_user
     assert "登录" in page and "陈经理" in page and "用户 系统管理员甲" in page
     for code in ("product.updated", "login.success", "user #", "product #"):
         assert code not in page
+
+
+# 5. Company home -----------------------------------------------------------------------------------------------
+
+
+def _stat(html: str, label: str) -> str:
+    import re
+
+    found = re.search(r'<span class="stat-value">([^<]*)</span><span class="stat-label">' + label + "<", html)
+    return found.group(1) if found else "absent"
+
+
+def test_company_home_does_not_count_listed_products_as_recommended(
+    client, db, login_as, catalogue, make_batch, make_application, make_product
+):
+    user = login_as(Role.MANUFACTURER)
+    published = make_batch(catalogue, state=BatchState.PUBLISHED)
+    noticed = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    make_application(published, make_product(user.company), state=ApplicationState.RECOMMENDED)
+    make_application(noticed, make_product(user.company), state=ApplicationState.RECOMMENDED)
+    home = client.get("/").get_data(as_text=True)
+    assert _stat(home, "拟推荐") == "1"
+
+
+def test_a_draft_is_not_withdrawn_and_its_missing_attachments_link_to_the_upload_form(
+    client, db, login_as, make_catalogue, make_batch, make_product
+):
+    user = login_as(Role.MANUFACTURER)
+    catalogue = make_catalogue(required_attachments=["注册证", "临床价值证明材料"])
+    product = make_product(user.company)
+    application = create_application(user, product, make_batch(catalogue, state=BatchState.OPEN))
+    db.session.commit()
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "撤回申报" not in page
+    upload = f"/products/{product.id}?kind=%E6%B3%A8%E5%86%8C%E8%AF%81#attachments"  # kind=注册证
+    assert upload in page
+    home = client.get("/").get_data(as_text=True)
+    assert upload in home and "上传注册证" in home
+    with pytest.raises(IllegalTransition):
+        withdraw_application(user, application, "不报了")
