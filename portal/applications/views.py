@@ -13,12 +13,13 @@ from portal.applications.permissions import (
     can_withdraw_application,
     is_applicant,
 )
+from portal.applications.progress import progress
 from portal.applications.services import (
     NotEligible,
     create_application,
     eligibility_failures,
-    missing_attachments,
     get_application,
+    missing_attachments,
     next_action,
     submit_application,
     update_application,
@@ -43,6 +44,11 @@ ACCESS = {
     "applications.show": {Role.MANUFACTURER, Role.REVIEWER, Role.ADMIN},
     "applications.withdraw": COMPANY,
 }
+
+@bp.app_context_processor
+def _helpers():
+    return {"application_progress": progress}
+
 
 def _own_product(product_id: int):
     try:
@@ -108,7 +114,6 @@ def _render(application, form, withdraw_form, failures=None, status=200):
             can_withdraw=can_withdraw_application(current_user, application),
             is_applicant=is_applicant(current_user, application),
             events=history(application),
-            next_action=next_action(application),
             returned_comment=_last_return_comment(application),
         ),
         status,

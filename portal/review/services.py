@@ -447,6 +447,16 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
+def running_notices() -> list[Batch]:
+    """Batches on public notice now (objections accepted), the latest first."""
+    now = timeutil.utcnow()
+    return db.session.scalars(
+        select(Batch)
+        .where(Batch.state == BatchState.PUBLIC_NOTICE, Batch.notice_starts_at <= now, Batch.notice_ends_at >= now)
+        .order_by(Batch.notice_starts_at.desc())
+    ).all()
+
+
 def notice_running(batch: Batch, now: datetime | None = None) -> bool:
     now = now or timeutil.utcnow()
     return bool(
