@@ -10,7 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.applications.models import ExpertReview
+from portal.applications.progress import progress
 from portal.applications.services import create_application, snapshot_of, withdraw_application
+from portal.catalogue.services import entry_from_product
+from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition
 from portal.products.models import Attachment
 from portal.review import services
@@ -221,3 +224,62 @@ def test_a_draft_is_not_withdrawn_and_its_missing_attachments_link_to_the_upload
     assert upload in home and "上传注册证" in home
     with pytest.raises(IllegalTransition):
         withdraw_application(user, application, "不报了")
+
+
+# 6. Public home, navigation, progress ----------------------------------------------------------------------------
+
+
+def test_public_home_has_search_notices_updates_and_help(
+    app, client, db, catalogue, make_batch, make_application, make_product
+):
+    app.config["PORTAL_HELP_CONTACT"] = "目录咨询：市卫健委药械处 021-23111111"
+    noticed = make_batch(catalogue, name="第七批", state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    make_application(noticed, state=ApplicationState.RECOMMENDED)
+    published = make_batch(catalogue, name="第五批", state=BatchState.PUBLISHED, published_at=timeutil.utcnow())
+    db.session.add(entry_from_product(make_product(name="磁共振成像系统"), published, timeutil.today_shanghai()))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in page and 'action="/search"' in page and 'name="q"' in page
+    assert f"/notices/{noticed.id}" in page and "第七批" in page
+    assert "最新动态" in page and "第五批发布：新增 1 个产品" in page
+    assert "021-23111111" in page and "favicon.svg" in page and 'href="#main"' in page
+    assert "“新优药械”" in page and '"新优药械"' not in page
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("state", "current", "holder"),
+    [
+        (ApplicationState.DRAFT, "提交申报", "申报企业"),
+        (ApplicationState.RETURNED, "提交申报", "申报企业"),
+        (ApplicationState.SUBMITTED, "形式审查", "审核人员"),
+        (ApplicationState.FORMAL_CHECK_PASSED, "专家评审", "审核人员"),
+        (ApplicationState.RECOMMENDED, "公示", "审核人员"),
+    ],
+)
+def test_progress_says_which_step_what_next_and_who(
+    db, catalogue, make_batch, make_application, state, current, holder
+):
+    application = make_application(make_batch(catalogue), state=state)
+    p = progress(application)
+    [(label, _)] = [s for s in p.steps if s[1] == "current"]
+    assert label == current and p.holder == holder and p.next
+
+
+def test_progress_of_a_listed_and_a_rejected_application(db, catalogue, make_batch, make_application):
+    listed = progress(
+        make_application(make_batch(catalogue, state=BatchState.PUBLISHED), state=ApplicationState.RECOMMENDED)
+    )
+    assert all(status == "done" for _, status in listed.steps) and listed.now == "已列入目录"
+    rejected = progress(make_application(make_batch(catalogue), state=ApplicationState.REJECTED))
+    assert ("专家评审", "stopped") in rejected.steps
+
+
+def test_company_sees_the_stepper_and_breadcrumbs(
+    client, db, login_as, catalogue, make_batch, make_application, make_product
+):
+    user = login_as(Role.MANUFACTURER)
+    application = make_application(make_batch(catalogue), make_product(user.company))
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "办理进度" in page and 'aria-current="step"' in page and "等待形式审查" in page
+    assert 'aria-label="当前位置"' in page and 'href="/applications"' in page
