@@ -21,6 +21,7 @@ from portal.workflow import ApplicationState, BatchState
 from tests.conftest import login
 from tests.factories_company import PDF
 from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
+from tests.factories_search import build_examples, world  # noqa: F401
 
 
 @pytest.fixture
@@ -283,3 +284,57 @@ def test_company_sees_the_stepper_and_breadcrumbs(
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "办理进度" in page and 'aria-current="step"' in page and "等待形式审查" in page
     assert 'aria-label="当前位置"' in page and 'href="/applications"' in page
+
+
+# 8. Small things ---------------------------------------------------------------------------------------------
+
+
+def test_a_page_past_the_results_does_not_say_nothing_was_found(client, world):
+    build_examples(world)
+    page = client.get("/search?page=999").get_data(as_text=True)
+    assert "没有找到" not in page and "已超出检索结果" in page and "回到第 1 页" in page
+
+
+def test_hospital_pages_device_class_calendar_and_token(client, db, make_catalogue, make_hospital, make_user):
+    from tests.factories_assessments import assessments_of, make_hospital_user, publish
+
+    hospital = make_hospital()
+    user = make_hospital_user(make_user, hospital)
+    publish(make_catalogue(), entries=1)
+    login(client, user.email)
+    page = client.get(f"/assessments/{assessments_of(hospital)[0].id}").get_data(as_text=True)
+    assert "第三类" in page and ">III<" not in page
+    first = client.post("/assessments/calendar").get_data(as_text=True)
+    assert "订阅地址" in first and "旧的订阅地址已失效" not in first and 'data-copy="#feed-url"' in first
+    assert "旧的订阅地址已失效" in client.post("/assessments/calendar").get_data(as_text=True)
+    token_page = client.post("/account/api-tokens", data={"name": "HRP"}).get_data(as_text=True)
+    assert 'data-copy="#new-token"' in token_page and 'class="secret-row"' in token_page
+    assert "<script>" not in token_page and "onclick" not in token_page
+
+
+def test_no_duplicate_ids_on_pages_of_many_forms(app, client, db, make_catalogue, make_hospital, make_user):
+    import re
+    from collections import Counter
+
+    from tests.factories_assessments import assessments_of, make_hospital_user, publish
+
+    hospital = make_hospital()
+    login(client, make_hospital_user(make_user, hospital).email)
+    publish(make_catalogue(), entries=1)
+    for name in ("HRP", "LIS"):
+        client.post("/account/api-tokens", data={"name": name})
+    app.config["WTF_CSRF_ENABLED"] = True  # render the tokens (a GET checks none)
+    for url in (f"/assessments/{assessments_of(hospital)[0].id}", "/account/api-tokens"):
+        page = client.get(url).get_data(as_text=True)
+        assert page.count('name="csrf_token"') > 2, url
+        ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+        assert [i for i, n in ids.items() if n > 1] == [], url
+
+
+def test_product_edit_confirmations_use_the_dialog_script_not_inline_confirm(client, db, login_as, make_product):
+    user = login_as(Role.MANUFACTURER)
+    product = make_product(user.company)
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "confirm(" not in page
+    script = client.get("/static/js/portal.js").get_data(as_text=True)
+    assert "showModal" in script and "window.confirm" not in script
