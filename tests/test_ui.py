@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.applications.models import ExpertReview
-from portal.applications.progress import progress
 from portal.applications.services import create_application, snapshot_of, withdraw_application
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
@@ -258,21 +257,27 @@ def test_public_home_has_search_notices_updates_and_help(
         (ApplicationState.RECOMMENDED, "公示", "审核人员"),
     ],
 )
+def _progress(application):
+    from portal.applications.progress import progress
+
+    return progress(application)
+
+
 def test_progress_says_which_step_what_next_and_who(
     db, catalogue, make_batch, make_application, state, current, holder
 ):
     application = make_application(make_batch(catalogue), state=state)
-    p = progress(application)
+    p = _progress(application)
     [(label, _)] = [s for s in p.steps if s[1] == "current"]
     assert label == current and p.holder == holder and p.next
 
 
 def test_progress_of_a_listed_and_a_rejected_application(db, catalogue, make_batch, make_application):
-    listed = progress(
+    listed = _progress(
         make_application(make_batch(catalogue, state=BatchState.PUBLISHED), state=ApplicationState.RECOMMENDED)
     )
     assert all(status == "done" for _, status in listed.steps) and listed.now == "已列入目录"
-    rejected = progress(make_application(make_batch(catalogue), state=ApplicationState.REJECTED))
+    rejected = _progress(make_application(make_batch(catalogue), state=ApplicationState.REJECTED))
     assert ("专家评审", "stopped") in rejected.steps
 
 
