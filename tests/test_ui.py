@@ -247,6 +247,12 @@ def test_public_home_has_search_notices_updates_and_help(
     assert client.get("/static/favicon.svg").status_code == 200
 
 
+def _progress(application):
+    from portal.applications.progress import progress
+
+    return progress(application)
+
+
 @pytest.mark.parametrize(
     ("state", "current", "holder"),
     [
@@ -257,12 +263,6 @@ def test_public_home_has_search_notices_updates_and_help(
         (ApplicationState.RECOMMENDED, "公示", "审核人员"),
     ],
 )
-def _progress(application):
-    from portal.applications.progress import progress
-
-    return progress(application)
-
-
 def test_progress_says_which_step_what_next_and_who(
     db, catalogue, make_batch, make_application, state, current, holder
 ):
