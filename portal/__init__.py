@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from portal import search
     from portal.assessments import tally
+    from portal.audit import labels
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.security import set_security_headers
@@ -101,6 +102,7 @@ def _register_hooks(app: Flask) -> None:
     filters.register(app)
     search.register(app)
     tally.install()
+    labels.register(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "testing")
+DEFAULT_HELP_CONTACT = "目录咨询：上海市民服务热线 12345（工作日 9:00–17:00）；平台使用问题请联系本单位的平台管理员。"
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +54,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_LOGIN_WINDOW_MINUTES": _int("PORTAL_LOGIN_WINDOW_MINUTES", 15),
         "PORTAL_HTTPS": _bool("PORTAL_HTTPS", False),
         "PORTAL_PAGE_SIZE": _int("PORTAL_PAGE_SIZE", 50),
+        # Who to call about the catalogue, shown at the foot of every page.
+        "PORTAL_HELP_CONTACT": os.environ.get("PORTAL_HELP_CONTACT", DEFAULT_HELP_CONTACT),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": False,

@@ -12,6 +12,7 @@ from portal.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from portal.audit.labels import field_changes
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.core.errors import DomainError, PermissionDenied
@@ -136,12 +137,18 @@ def update_user(
         raise DomainError("不能停用自己的账号或取消自己的管理员角色。", field="active")
     _check_scope(role, company, hospital, catalogues)
     old_role, was_active = user.role, user.active
+    changes = field_changes(user, {"name": name, "role": role, "active": active})
     user.name, user.role, user.active = name, role, active
     user.company = company if role is Role.MANUFACTURER else None
     user.hospital = hospital if role is Role.HOSPITAL else None
     user.catalogues = list(catalogues) if role is Role.REVIEWER else []
     record(
-        "user.updated", actor=actor, obj=user, from_state=old_role.value, to_state=role.value, data={"active": active}
+        "user.updated",
+        actor=actor,
+        obj=user,
+        from_state=old_role.value,
+        to_state=role.value,
+        data={"active": active, "changes": changes},
     )
     if was_active and not active:
         end_sessions(user, "deactivated")

@@ -246,8 +246,9 @@ def decide(assessment_id):
 @roles(Role.HOSPITAL)
 def calendar_settings():
     form = ConfirmForm()
-    feed_url = None
+    feed_url, replaced = None, False
     if form.validate_on_submit():
+        replaced = current_user.hospital.calendar_token_hash is not None  # only then did an old address stop
         token = calendar.regenerate_calendar_token(current_user)
         db.session.commit()
         feed_url = url_for("assessments.calendar_feed", token=token, _external=True)
@@ -255,6 +256,7 @@ def calendar_settings():
         "assessments/calendar.html",
         form=form,
         feed_url=feed_url,
+        replaced=replaced,
         has_token=current_user.hospital.calendar_token_hash is not None,
     )
 

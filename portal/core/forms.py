@@ -10,6 +10,13 @@ class PortalForm(FlaskForm):
     class Meta:
         locales = ("zh_CN", "zh")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.type in ("CSRFTokenField", "HiddenField"):
+                # Pages often hold several forms: hidden inputs need no id, and a repeated id is invalid HTML.
+                field.render_kw = {**(field.render_kw or {}), "id": False}
+
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as select options."""

@@ -18,6 +18,7 @@ from portal.catalogue.models import Batch, Catalogue, Entry, Scope
 from portal.catalogue.services import entry_from_product, save_catalogue
 from portal.core import timeutil
 from portal.core.identifiers import KIND_DRUG, USCC_ALPHABET, parse_registration_no, uscc_check_char
+from portal.demo.notices import seed_notice_batches
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.directory.services import save_company, save_hospital
 from portal.extensions import db
@@ -31,7 +32,7 @@ COMMENT = "演示数据"
 CATALOGUES = [
     dict(
         code="SH-XYYX",
-        name='上海市生物医药"新优药械"产品目录',
+        name="上海市生物医药“新优药械”产品目录",
         scope=Scope.CITY,
         district=None,
         deadline_days=30,
@@ -824,6 +825,7 @@ def seed_demo(out=print) -> dict:
             seed_published(counts, batch, spec["entries"], products, company_users)
     seed_open_applications(counts, batches, products, company_users, now)
     seed_review(batches, products, users)
+    seed_notice_batches(counts, now)
     from portal.search.services import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
 
     seed_synonyms()

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from portal.accounts.models import Role
+from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.identifiers import IdentifierError, validate_uscc
@@ -62,10 +63,20 @@ def save_company(
         )
     is_new = company is None
     company = company or Company()
-    company.uscc, company.name, company.short_name, company.district = uscc, name, short_name.strip(), district
-    company.address, company.contact_name, company.contact_phone = address, contact_name, contact_phone
+    values = dict(
+        uscc=uscc,
+        name=name,
+        short_name=short_name.strip(),
+        district=district,
+        address=address,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    changes = None if is_new else field_changes(company, values)
+    for key, value in values.items():
+        setattr(company, key, value)
     db.session.add(company)
-    record("company.created" if is_new else "company.updated", actor=actor, obj=company)
+    record("company.created" if is_new else "company.updated", actor=actor, obj=company, data=_changes(changes))
     return company
 
 
@@ -84,10 +95,17 @@ def save_hospital(
         raise DomainError(f"医疗机构「{name}」已存在。", field="name")
     is_new = hospital is None
     hospital = hospital or Hospital()
-    hospital.name, hospital.district, hospital.level, hospital.is_public = name, district, level, is_public
+    values = dict(name=name, district=district, level=level, is_public=is_public)
+    changes = None if is_new else field_changes(hospital, values)
+    for key, value in values.items():
+        setattr(hospital, key, value)
     db.session.add(hospital)
-    record("hospital.created" if is_new else "hospital.updated", actor=actor, obj=hospital)
+    record("hospital.created" if is_new else "hospital.updated", actor=actor, obj=hospital, data=_changes(changes))
     return hospital
+
+
+def _changes(changes: dict | None) -> dict | None:
+    return {"changes": changes} if changes else None
 
 
 HOSPITAL_COLUMNS = ("医院名称", "区", "级别", "是否公立")

@@ -44,9 +44,28 @@ def _admin_board(user: User) -> Board:
     return board
 
 
+PUBLIC_UPDATES = 5
+
+
+def _public_board() -> Board:
+    """A visitor's front page: search, what is on public notice, the latest updates, the catalogues."""
+    from portal.review.feeds import catalogue_updates
+    from portal.review.services import running_notices
+
+    return Board(
+        role="public",
+        partial="catalogue/_home.html",
+        data={
+            "catalogues": published_catalogues(),
+            "notices": running_notices(),
+            "updates": catalogue_updates(limit=PUBLIC_UPDATES),
+        },
+    )
+
+
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
-        return Board(role="public", partial="catalogue/_home.html", data={"catalogues": published_catalogues()})
+        return _public_board()
     from portal.applications.home import manufacturer_board
     from portal.assessments.home import hospital_board
     from portal.review.home import reviewer_board

@@ -91,6 +91,8 @@ class Attachment(db.Model):
     # Set when the company removes the file from its product: the row and file stay, because earlier
     # submission rounds (and their reviewers) still refer to them.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The newer file of the same kind that replaced this one (then retired_at is set too).
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachment.id"))
 
     product = relationship("Product", back_populates="attachments")
     uploaded_by = relationship("User")

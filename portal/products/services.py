@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from portal.accounts.models import Role
+from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
@@ -245,11 +246,11 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
         raise StaleObject()
     values = clean_product(data)
     _check_duplicate(product.company_id, values["registration_no"], product.id)
-    changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
+    changed = field_changes(product, values)
     for key, value in values.items():
         setattr(product, key, value)
     if changed:
-        record("product.updated", actor=actor, obj=product, data={"fields": changed})
+        record("product.updated", actor=actor, obj=product, data={"fields": sorted(changed), "changes": changed})
         # Applications are indexed with their product's data (state filters included).
         from portal.applications.models import Application
 
@@ -282,7 +283,18 @@ def add_attachment(actor, product: Product, upload, kind: str, field: str = "fil
         obj=attachment,
         data={"product_id": product.id, "kind": kind, "sha256": attachment.sha256, "size": attachment.size},
     )
+    _supersede(actor, product, attachment)
     return attachment
+
+
+def _supersede(actor, product: Product, new) -> None:
+    """A new file of a kind replaces the current one; the old stays for the rounds that included it."""
+    db.session.flush()
+    for old in product.current_attachments:
+        if old.kind == new.kind and old.id != new.id:
+            old.retired_at = timeutil.utcnow()
+            old.superseded_by_id = new.id
+            record("attachment.superseded", actor=actor, obj=old, data={"product_id": product.id, "by": new.id})
 
 
 def retire_attachment(actor, attachment) -> None:

@@ -356,6 +356,11 @@ def add_expert_review(
         raise DomainError("请填写专家姓名。", field="expert_name")
     if len(expert_name) > 64:
         raise DomainError("专家姓名不能超过 64 个字。", field="expert_name")
+    if any(r.expert_name == expert_name for r in application.reviews):
+        raise DomainError(
+            f"已录入过「{expert_name}」的意见（每位专家对一项申报只有一份意见；申明回避的专家不评分）。",
+            field="expert_name",
+        )
     if recused:
         score, rec = None, None
     else:
@@ -406,7 +411,8 @@ def recommend_application(actor, application: Application, *, version, comment: 
 # Objections ----------------------------------------------------------------------------------------------
 
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?$")
+# Area code and a 7- or 8-digit local number (the form's own example is 021-12345678), optional extension.
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 ANONYMOUS_NAMES = {"匿名", "无名", "无名氏", "某某", "某人", "群众", "知情人", "知情者", "网友", "不详", "无", "保密"}
 REASON_MIN = 10
 PHONE_HINT = "请填写有效的联系电话：11 位手机号（如 13812345678）或带区号的固定电话（如 021-12345678）。"
@@ -439,6 +445,16 @@ def reason_problem(reason: str) -> str | None:
     if len(reason) < REASON_MIN:
         return f"请写明异议的事实和理由（至少 {REASON_MIN} 个字，当前 {len(reason)} 个字）。"
     return None
+
+
+def running_notices() -> list[Batch]:
+    """Batches on public notice now (objections accepted), the latest first."""
+    now = timeutil.utcnow()
+    return db.session.scalars(
+        select(Batch)
+        .where(Batch.state == BatchState.PUBLIC_NOTICE, Batch.notice_starts_at <= now, Batch.notice_ends_at >= now)
+        .order_by(Batch.notice_starts_at.desc())
+    ).all()
 
 
 def notice_running(batch: Batch, now: datetime | None = None) -> bool:

@@ -352,13 +352,15 @@ def _act(application_id, key, form_cls, prefix, call, done):
         try:
             call(application, form)
             commit_or_stale()
+        except StaleObject as exc:
+            db.session.rollback()
+            flash(exc.message, "error")  # redirect (PRG): refreshing must not send the stale action again
+            return redirect(url_for("review.application", application_id=application_id), 303)
         except DomainError as exc:
             db.session.rollback()
             application = _found(services.get_application, application_id)
             attach_error(form, exc)
-            if isinstance(exc, StaleObject):
-                flash(exc.message, "error")
-            return _application_page(application, 409 if isinstance(exc, StaleObject) else 400, **{key: form})
+            return _application_page(application, 400, **{key: form})
         flash(done, "success")
         return redirect(url_for("review.application", application_id=application_id))
     return _application_page(application, 400, **{key: form})
@@ -458,10 +460,11 @@ def application_history(application_id):
 def objection_resolve(objection_id):
     objection = _found(services.get_objection, objection_id, manage=True)
     form = forms.ResolveForm(prefix=f"o{objection.id}")
+    if not form.validate_on_submit():
+        for problem in (e for errors in form.errors.values() for e in errors):
+            flash(f"异议 #{objection_id}：{problem}", "error")  # one message per field, not glued together
+        return _batch_page(db.session.get(Batch, objection.batch_id), status=400)
     try:
-        if not form.validate_on_submit():
-            problems = [e for errors in form.errors.values() for e in errors]
-            raise DomainError("；".join(problems) or "请选择处理结果并填写处理意见。")
         services.resolve_objection(
             current_user,
             objection,
@@ -473,8 +476,9 @@ def objection_resolve(objection_id):
     except DomainError as exc:
         db.session.rollback()
         flash(f"异议 #{objection_id}：{exc.message}", "error")
-        batch = db.session.get(Batch, objection.batch_id)
-        return _batch_page(batch, status=409 if isinstance(exc, StaleObject) else 400)
+        if isinstance(exc, StaleObject):  # PRG: a refresh must not resend the stale decision
+            return redirect(url_for("review.batch", batch_id=objection.batch_id) + "#objections", 303)
+        return _batch_page(db.session.get(Batch, objection.batch_id), status=400)
     flash(f"异议 #{objection_id} 已处理：{objection.state.label}。", "success")
     return redirect(url_for("review.batch", batch_id=objection.batch_id) + "#objections")
 
