@@ -25,7 +25,7 @@ from portal.core.identifiers import (
     validate_uscc,
 )
 from portal.core.reference import KEY_AREAS
-from portal.core.tabular import Row, RowError, read_table
+from portal.core.tabular import Row, RowError, TableErrors, read_table
 from portal.directory.models import Company
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
@@ -46,7 +46,8 @@ COLUMNS = (
     "适用范围",
     "产品描述",
 )
-MAX_ERRORS = 20
+# DESIGN §6: a header 重点领域 means 产品类别.
+ALIASES = {"重点领域": "产品类别"}
 
 CLASS_WORDS = {
     "I": DeviceClass.I,
@@ -102,22 +103,6 @@ class ImportResult:
     unchanged: int = 0
     assessments: int = 0
     entry_ids: list = field(default_factory=list)
-
-
-def _date(row: Row, column: str, today: date) -> date | None:
-    text = row.get(column, "").strip()
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+00:00(?::00)?)?", text)
-    if not match:
-        raise RowError(row.number, column, f"「{text}」不是有效日期，应为 YYYY-MM-DD")
-    try:
-        value = date(*(int(g) for g in match.groups()))
-    except ValueError:
-        raise RowError(row.number, column, f"「{text}」不是有效日期") from None
-    if value > today:
-        raise RowError(row.number, column, f"获批日期 {value:%Y-%m-%d} 晚于今天")
-    return value
 
 
 def _innovative(row: Row, column: str) -> InnovativeReview:
@@ -177,16 +162,10 @@ def parse_row(row: Row, catalogue: Catalogue, today: date) -> ParsedRow:
         key_area=key_area,
         departments=list(dict.fromkeys(departments)),
         innovative_review=_innovative(row, "是否创新医疗器械"),
-        first_approved_on=_date(row, "获批日期", today),
+        first_approved_on=row.date("获批日期", not_after=today),
         indications=row.get("适用范围", "").strip(),
         description=row.get("产品描述", "").strip(),
     )
-
-
-def _errors_message(errors: list[RowError]) -> str:
-    shown = [e.message for e in errors[:MAX_ERRORS]]
-    more = f"\n……另有 {len(errors) - MAX_ERRORS} 处错误" if len(errors) > MAX_ERRORS else ""
-    return f"文件中有 {len(errors)} 处错误：\n" + "\n".join(shown) + more
 
 
 def import_batch(
@@ -223,7 +202,7 @@ def import_batch(
             f"与 --published-on {published_on:%Y-%m-%d} 不一致。"
         )
 
-    rows = read_table(path, COLUMNS)
+    rows = read_table(path, COLUMNS, ALIASES)
     if not rows:
         raise DomainError("文件中没有数据行。")
     parsed, errors, seen, names_by_uscc = [], [], {}, {}
@@ -244,8 +223,7 @@ def import_batch(
             errors.append(exc)
     errors += _check_against_database(parsed, catalogue, batch)
     if errors:
-        errors.sort(key=lambda e: e.row)
-        raise DomainError(_errors_message(errors))
+        raise TableErrors(errors)
 
     result = ImportResult()
     if batch is None:
