@@ -28,6 +28,7 @@ def paginated_response(item_schema: dict) -> dict:
                         "items": {"type": "array", "items": item_schema},
                     },
                     "required": ["total", "page", "per_page", "items"],
+                    "additionalProperties": False,
                 }
             }
         },
@@ -45,7 +46,9 @@ ERROR_SCHEMA = {
                 "field": {"type": "string"},
             },
             "required": ["code", "message"],
+            "additionalProperties": False,
         }
     },
     "required": ["error"],
+    "additionalProperties": False,
 }
