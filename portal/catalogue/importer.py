@@ -7,7 +7,7 @@ number), entries by (batch, product), so importing the same file twice changes n
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -340,11 +340,3 @@ def _check_against_database(parsed: list[ParsedRow], catalogue: Catalogue, batch
             errors.append(RowError(item.number, "注册证编号", f"该产品已由「{name}」列入本目录"))
     return errors
 
-
-def parse_published_on(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise DomainError(f"--published-on「{text}」不是有效日期，应为 YYYY-MM-DD。") from None
