@@ -11,11 +11,12 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, PermissionDenied
 from portal.core.identifiers import (
     IVD_CATEGORY_CODE,
     KIND_DRUG,
@@ -168,22 +169,33 @@ def parse_row(row: Row, catalogue: Catalogue, today: date) -> ParsedRow:
     )
 
 
-def import_batch(
-    actor,
-    path: str,
-    *,
-    catalogue_code: str,
-    batch_name: str,
-    published_on: date | None = None,
-    assess: bool = False,
-    progress=None,
-) -> ImportResult:
-    """Check every row, then create what is missing; the caller commits (or rolls back on DomainError)."""
-    from portal.assessments.creation import create_assessments
+@dataclass
+class BatchPlan:
+    """A checked file: what `import_batch` would write (nothing is written to check it)."""
 
+    catalogue: Catalogue
+    batch: Batch | None  # None: the batch will be created
+    batch_name: str
+    published_on: date | None
+    rows: list[ParsedRow]
+
+
+def can_import(user, catalogue: Catalogue) -> bool:
+    """Administrators, and the reviewers of the catalogue (the command line, user None, always may)."""
+    if user is None or user.role is Role.ADMIN:
+        return True
+    return user.role is Role.REVIEWER and any(c.id == catalogue.id for c in user.catalogues)
+
+
+def check_batch(
+    actor, path: str, *, catalogue_code: str, batch_name: str, published_on: date | None = None
+) -> BatchPlan:
+    """Check the options and every row of the file; raises DomainError (TableErrors: every bad row)."""
     catalogue = db.session.scalar(sa.select(Catalogue).where(Catalogue.code == catalogue_code))
     if catalogue is None:
         raise DomainError(f"没有代码为 {catalogue_code} 的目录，请先用 `flask catalogue create` 创建。")
+    if not can_import(actor, catalogue):
+        raise PermissionDenied()
     batch_name = (batch_name or "").strip()
     if not batch_name or len(batch_name) > 64:
         raise DomainError("请用 --batch 指定批次名称（不超过 64 个字符），例如 第五批。")
@@ -224,7 +236,32 @@ def import_batch(
     errors += _check_against_database(parsed, catalogue, batch)
     if errors:
         raise TableErrors(errors)
+    return BatchPlan(catalogue, batch, batch_name, published_on, parsed)
 
+
+def import_batch(
+    actor,
+    path: str,
+    *,
+    catalogue_code: str,
+    batch_name: str,
+    published_on: date | None = None,
+    assess: bool = False,
+    progress=None,
+    source: str | None = None,
+) -> ImportResult:
+    """Check every row, then create what is missing; the caller commits (or rolls back on DomainError).
+    `source` names the file in the audit log (default: the path)."""
+    plan = check_batch(actor, path, catalogue_code=catalogue_code, batch_name=batch_name, published_on=published_on)
+    return _write(actor, plan, assess, progress, source or path)
+
+
+def _write(actor, plan: BatchPlan, assess: bool, progress, source: str) -> ImportResult:
+    from portal.assessments.creation import create_assessments
+
+    catalogue, batch, batch_name, published_on, parsed = (plan.catalogue, plan.batch, plan.batch_name,
+                                                           plan.published_on, plan.rows)  # fmt: skip
+    today = timeutil.today_shanghai()
     result = ImportResult()
     if batch is None:
         day = published_on or today
@@ -237,7 +274,7 @@ def import_batch(
         )
         db.session.add(batch)
         db.session.flush()
-        record("batch.imported", actor=actor, obj=batch, to_state=BatchState.PUBLISHED, comment=f"导入 {path}")
+        record("batch.imported", actor=actor, obj=batch, to_state=BatchState.PUBLISHED, comment=f"导入 {source}")
         result.batch_created = True
     result.batch = batch
     listed_on = batch.published_on or today
@@ -294,7 +331,7 @@ def import_batch(
             "catalogue.import",
             actor=actor,
             obj=batch,
-            comment=f"导入 {path}",
+            comment=f"导入 {source}",
             data={
                 "companies": result.companies,
                 "products": result.products,

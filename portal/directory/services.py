@@ -118,8 +118,8 @@ def _hospital_row(row, seen: dict) -> tuple:
     return name, district, level, YES_NO[public_text]
 
 
-def import_hospitals(actor, path: str, progress=None) -> ImportResult:
-    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+def check_hospitals(actor, path: str) -> list[tuple]:
+    """Every row of the file as (row number, name, district, level, is_public); TableErrors names every bad row."""
     _require_admin(actor)
     parsed, errors, seen = [], [], {}
     for row in read_table(path, HOSPITAL_COLUMNS):
@@ -129,12 +129,18 @@ def import_hospitals(actor, path: str, progress=None) -> ImportResult:
             errors.append(exc)
         else:
             seen[item[0]] = row.number
-            parsed.append(item)
+            parsed.append((row.number, *item))
     if errors:
         raise TableErrors(errors)
+    return parsed
+
+
+def import_hospitals(actor, path: str, progress=None, source: str | None = None) -> ImportResult:
+    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+    parsed = check_hospitals(actor, path)
     result = ImportResult()
     existing = {h.name: h for h in db.session.scalars(db.select(Hospital))}
-    for index, (name, district, level, is_public) in enumerate(parsed, start=1):
+    for index, (_number, name, district, level, is_public) in enumerate(parsed, start=1):
         hospital = existing.get(name)
         if hospital is None:
             db.session.add(Hospital(name=name, district=district, level=level, is_public=is_public))
@@ -146,5 +152,5 @@ def import_hospitals(actor, path: str, progress=None) -> ImportResult:
             result.unchanged += 1
         if progress:
             progress(index, len(parsed))
-    record("hospital.imported", actor=actor, comment=path, data=result.__dict__)
+    record("hospital.imported", actor=actor, comment=source or path, data=result.__dict__)
     return result
