@@ -21,7 +21,7 @@ from portal.assessments.forms import BulkForm, ConfirmForm, DecisionForm, EventF
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
 from portal.catalogue.models import Batch
-from portal.core import spreadsheet, timeutil
+from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
@@ -246,7 +246,7 @@ def calendar_settings():
 @public
 def calendar_feed(token):
     hospital = calendar.hospital_for_token(token)
-    body = calendar.feed(hospital, current_app.config["PORTAL_BASE_URL"])
+    body = calendar.feed(hospital, links.base_url())
     response = Response(body.encode(), mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
