@@ -2,7 +2,9 @@
 written before the confirmation."""
 
 import io
+import os
 import re
+import time
 from pathlib import Path
 
 from portal.accounts.models import Role
@@ -115,3 +117,14 @@ def test_admin_imports_hospitals_and_progress_is_reported(app, db, client, login
     assert staging.progress(staged) == {"done": 40, "total": 40}
     db.session.commit()
     assert _count(db, Hospital) == 40
+
+
+def test_unconfirmed_uploads_are_forgotten_after_a_day(app, client, login_as, make_catalogue, tmp_path):
+    login_as(Role.REVIEWER, catalogues=[make_catalogue(code="SH-WEB")])
+    old = _token(_upload(client, _workbook(tmp_path)))
+    two_days_ago = time.time() - 2 * 86400
+    for name in _staged_files(app):
+        os.utime(Path(app.config["PORTAL_UPLOAD_DIR"]) / "imports" / name, (two_days_ago, two_days_ago))
+    new = _token(_upload(client, _workbook(tmp_path)))
+    assert all(name.startswith(new) for name in _staged_files(app))
+    assert client.get(f"/imports/{old}").status_code == 404

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -50,7 +51,16 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(partial, path)
 
 
+def _sweep(folder: Path) -> None:
+    """Forget uploads nobody confirmed within MAX_AGE."""
+    oldest = time.time() - MAX_AGE.total_seconds()
+    for path in folder.iterdir():
+        if path.stat().st_mtime < oldest:
+            path.unlink(missing_ok=True)
+
+
 def stage(actor, kind: str, upload, params: dict) -> Staged:
+    _sweep(_folder())
     filename = Path(upload.filename or "").name
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
