@@ -25,6 +25,12 @@ VALID = [
     ("沪械备20210012", "device", "沪械备20210012号", DeviceClass.I),  # class I filing, 号 added
     ("国药准字h20210002", "drug", "国药准字H20210002", None),  # drug, letter uppercased
     ("国药准字T20210002", "ivd", "国药准字T20210002", None),  # IVD approved as a drug
+    ("国械注准20163460455", "device", "国械注准20163460455", DeviceClass.III),  # 2016: 2002 catalogue (6846)
+    ("国械注准20163400123", "device", "国械注准20163400123", DeviceClass.III),  # 6840 covered analysers too
+    ("国械注准20163400123", "ivd", "国械注准20163400123", DeviceClass.III),
+    ("沪松械备20160021号", "device", "沪松械备20160021号", DeviceClass.I),  # district-level filing
+    ("国械备20160012号", "device", "国械备20160012号", DeviceClass.I),  # imported class I
+    ("国药准字HJ20190033", "drug", "国药准字HJ20190033", None),  # 2020 rules: imported
 ]
 
 # (number, product type, field that shows the error, words the error must contain)
@@ -77,7 +83,7 @@ def test_valid_numbers_are_stored_normalised_with_their_class(
             product_type=product_type,
             key_area=key_area,
             innovative_review=review,
-            first_approved_on="2021-03-01",
+            first_approved_on=re.search(r"20\d\d", normalised).group() + "-03-01",  # the number's year
         ),
     )
     assert response.status_code == 302, field_errors(response.get_data(as_text=True), "registration_no")
