@@ -29,12 +29,13 @@ document.addEventListener("submit", (event) => {
   }, 500);
   fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" }).then(async (response) => {
     window.clearInterval(timer);
+    // Show the page the server answered with (its flash message is in it, and only there).
+    const html = await response.text();
     if (response.redirected) {
-      window.location.assign(response.url);
-    } else {
-      document.open();
-      document.write(await response.text());
-      document.close();
+      window.history.replaceState(null, "", response.url);
     }
+    document.open();
+    document.write(html);
+    document.close();
   });
 });
