@@ -88,6 +88,8 @@ def test_file_level_problems_and_options_are_named(client, login_as, make_catalo
     assert "请输入批次名称" in _upload(client, _workbook(tmp_path), batch="").get_data(as_text=True)
     token = _token(_upload(client, _workbook(tmp_path, header=["产品名称", "型号规格"], rows=[["甲", "乙"]])))
     assert "缺少列 注册证编号" in client.get(f"/imports/{token}").get_data(as_text=True)
+    token = _token(_upload(client, b"PK\x03\x04 not really a workbook", filename="renamed.xlsx"))
+    assert "不是有效的 .xlsx 文件" in client.get(f"/imports/{token}").get_data(as_text=True)
 
 
 def test_staged_upload_belongs_to_its_uploader(app, client, login_as, make_user, make_catalogue, tmp_path):

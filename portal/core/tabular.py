@@ -7,11 +7,14 @@ is a `RowError` naming the row (as the spreadsheet numbers it) and the column.
 
 import csv
 import re
+import zipfile
 from datetime import date, datetime, timedelta
+from itertools import repeat, zip_longest
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
 from portal.core.errors import DomainError
 
@@ -108,26 +111,35 @@ def _cell(value) -> str:
     return str(value).strip()  # str.strip() also removes the ideographic (full-width) space
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet holds a formula (<f> element): only then is the file read a second time for them."""
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        return any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
+
+
 def _xlsx_rows(path: Path) -> list[list]:
     """Cached values of the first sheet; a formula without a saved result becomes a marker naming the cell."""
+    formulas = _has_formulas(path)
     values_book = load_workbook(path, read_only=True, data_only=True)
-    formula_book = load_workbook(path, read_only=True, data_only=False)
+    formula_book = load_workbook(path, read_only=True, data_only=False) if formulas else None
     try:
         pairs = zip(
             values_book.worksheets[0].iter_rows(min_row=1, values_only=True),
-            formula_book.worksheets[0].iter_rows(min_row=1, values_only=True),
+            formula_book.worksheets[0].iter_rows(min_row=1, values_only=True) if formulas else repeat(()),
             strict=False,
         )
         return [
             [
                 _xlsx_cell(f"{get_column_letter(col)}{number}", value, formula)
-                for col, (value, formula) in enumerate(zip(values, formulas, strict=False), start=1)
+                for col, (value, formula) in enumerate(zip_longest(values, cell_formulas[: len(values)]), start=1)
             ]
-            for number, (values, formulas) in enumerate(pairs, start=1)
+            for number, (values, cell_formulas) in enumerate(pairs, start=1)
         ]
     finally:
         values_book.close()
-        formula_book.close()
+        if formula_book is not None:
+            formula_book.close()
 
 
 def _xlsx_cell(coordinate: str, value, formula):
@@ -144,7 +156,10 @@ def _xlsx_cell(coordinate: str, value, formula):
 def _raw_rows(path: Path) -> list[list]:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
+        try:
+            return _xlsx_rows(path)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+            raise DomainError(f"{path.name}：不是有效的 .xlsx 文件（请在 Excel 或 WPS 中另存为 .xlsx）。") from None
     if suffix == ".csv":
         # utf-8-sig: Excel writes a BOM; GB18030 is what Excel on Chinese Windows saves "CSV" as.
         for encoding in ("utf-8-sig", "gb18030"):
