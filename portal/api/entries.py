@@ -126,19 +126,19 @@ _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # What `api_item` returns; every field is always present (additionalProperties false: the contract test then
 # fails on any field the code sends and the document does not describe).
 _ENTRY_PROPERTIES = {
-        "id": {"type": "integer"},
-        "product_name": {"type": "string", "description": "产品名称"},
-        "model": {"type": "string", "description": "型号规格"},
-        "registration_no": {"type": "string", "description": "注册证编号 / 备案号 / 批准文号（规范化）"},
-        "manufacturer": {"type": "string", "description": "注册人"},
-        "catalogue": {"type": "string", "description": "目录代码"},
-        "batch": {"type": "string", "description": "批次名称"},
-        "category": {"type": ["string", "null"], "description": "重点领域（如 高端医学影像）"},
-        "device_class": {"type": ["string", "null"], "enum": ["I", "II", "III", None]},
-        "departments": {"type": "array", "items": {"type": "string"}},
-        "innovative": {"type": "boolean", "description": "是否通过创新医疗器械特别审查"},
-        "listed_on": {"type": "string", "format": "date"},
-        "status": {"type": "string", "enum": [s.value for s in EntryStatus]},
+    "id": {"type": "integer"},
+    "product_name": {"type": "string", "description": "产品名称"},
+    "model": {"type": "string", "description": "型号规格"},
+    "registration_no": {"type": "string", "description": "注册证编号 / 备案号 / 批准文号（规范化）"},
+    "manufacturer": {"type": "string", "description": "注册人"},
+    "catalogue": {"type": "string", "description": "目录代码"},
+    "batch": {"type": "string", "description": "批次名称"},
+    "category": {"type": ["string", "null"], "description": "重点领域（如 高端医学影像）"},
+    "device_class": {"type": ["string", "null"], "enum": ["I", "II", "III", None]},
+    "departments": {"type": "array", "items": {"type": "string"}},
+    "innovative": {"type": "boolean", "description": "是否通过创新医疗器械特别审查"},
+    "listed_on": {"type": "string", "format": "date"},
+    "status": {"type": "string", "enum": [s.value for s in EntryStatus]},
 }
 # What `entry` adds to it.
 _DETAIL_PROPERTIES = {

@@ -376,4 +376,3 @@ def _check_against_database(parsed: list[ParsedRow], catalogue: Catalogue, batch
         if name:
             errors.append(RowError(item.number, "注册证编号", f"该产品已由「{name}」列入本目录"))
     return errors
-
