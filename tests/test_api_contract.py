@@ -54,6 +54,7 @@ class Case:
 A = "/api/v1/assessments"
 DECISION = "/api/v1/assessments/{id}/decision"
 ADMIT = {"outcome": "admitted"}
+HUGE = 10**14  # no integer column holds it: PostgreSQL once answered 500
 CASES = [
     Case("get", "/api/v1/entries", "200", lambda c: "/api/v1/entries?q=磁共振", None),
     Case("get", "/api/v1/entries", "200", lambda c: "/api/v1/entries?status=delisted", None),
@@ -63,6 +64,9 @@ CASES = [
     Case("get", "/api/v1/entries/{id}", "200", lambda c: f"/api/v1/entries/{c.entry_id}", None),
     Case("get", "/api/v1/entries/{id}", "200", lambda c: f"/api/v1/entries/{c.delisted_id}", None),
     Case("get", "/api/v1/entries/{id}", "404", lambda c: "/api/v1/entries/999999", None),
+    Case("get", "/api/v1/entries/{id}", "404", lambda c: f"/api/v1/entries/{HUGE}", None),  # beyond integer
+    Case("get", "/api/v1/entries", "400", lambda c: f"/api/v1/entries?batch={HUGE}", None),
+    Case("get", A, "200", lambda c: f"{A}?batch={HUGE}"),
     Case("get", "/api/v1/openapi.json", "200", lambda c: "/api/v1/openapi.json", None),
     Case("get", A, "200", lambda c: A),
     Case("get", A, "200", lambda c: f"{A}?state=decided&per_page=1"),
@@ -74,6 +78,7 @@ CASES = [
     Case("post", DECISION, "401", lambda c: f"{A}/{c.own[1]}/decision", None, lambda c: ADMIT),
     Case("post", DECISION, "403", lambda c: f"{A}/{c.own[1]}/decision", "admin", lambda c: ADMIT),
     Case("post", DECISION, "404", lambda c: f"{A}/{c.foreign_id}/decision", body=lambda c: ADMIT),
+    Case("post", DECISION, "404", lambda c: f"{A}/{HUGE}/decision", body=lambda c: ADMIT),
     Case("post", DECISION, "409", lambda c: f"{A}/{c.own[2]}/decision", body=lambda c: {**ADMIT, "version": 9}),
 ]
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.api.auth import api_error, token_required
-from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, is_id, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment, Outcome
 from portal.catalogue.models import Batch, EntryStatus
@@ -97,7 +97,7 @@ def assessments():
         batch = request.args.get("batch", "").strip()
         query = services.queue_query(user.hospital_id, filters)
         if batch:
-            query = query.where(Batch.id == int(batch)) if batch.isdigit() else query.where(Batch.name == batch)
+            query = query.where(Batch.id == int(batch)) if is_id(batch) else query.where(Batch.name == batch)
     except DomainError as exc:
         return _bad_request(exc)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
@@ -110,7 +110,7 @@ def assessments():
     )
 
 
-@bp.route("/assessments/<int:assessment_id>/decision", methods=["POST"])
+@bp.route(f"/assessments/<{ID}:assessment_id>/decision", methods=["POST"])
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessment_decision(assessment_id):

@@ -4,7 +4,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import assessments
-from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, is_id, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
@@ -59,7 +59,7 @@ def _filters() -> dict[str, str]:
     if batch:
         stmt = (
             select(Batch.id).where(Batch.id == int(batch))
-            if batch.isdigit()
+            if is_id(batch)
             else select(Batch.id).where(Batch.name == batch)
         )
         if catalogue_id is not None:
@@ -97,7 +97,7 @@ def entries():
     )
 
 
-@bp.route("/entries/<int:entry_id>")
+@bp.route(f"/entries/<{ID}:entry_id>")
 @public
 def entry(entry_id):
     item = db.session.get(Entry, entry_id)
