@@ -115,7 +115,7 @@ def _has_formulas(path: Path) -> bool:
     """Whether any sheet holds a formula (<f> element): only then is the file read a second time for them."""
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        return any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
+        return any(re.search(rb"<f[ >]", archive.read(n)) for n in sheets)
 
 
 def _xlsx_rows(path: Path) -> list[list]:
