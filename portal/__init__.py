@@ -68,6 +68,7 @@ BLUEPRINT_MODULES = (
     "portal.assessments.views",
     "portal.search.views",
     "portal.api.views",
+    "portal.imports.views",
 )
 
 CLI_GROUPS = (

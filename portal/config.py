@@ -48,7 +48,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_UPLOAD_MAX_BYTES": _int("PORTAL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
         "PORTAL_MAIL_SERVER": os.environ.get("PORTAL_MAIL_SERVER", ""),
         "PORTAL_MAIL_SENDER": os.environ.get("PORTAL_MAIL_SENDER", "noreply@xinyou.example.cn"),
-        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000"),
+        # Unset: links follow the serving address (portal.core.links.base_url).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
         # Throttle: this many failed logins per e-mail (or 4x per address) in the window lock further tries.
         "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
         "PORTAL_LOGIN_WINDOW_MINUTES": _int("PORTAL_LOGIN_WINDOW_MINUTES", 15),

@@ -21,7 +21,7 @@ from portal.assessments.forms import BulkForm, ConfirmForm, DecisionForm, EventF
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
 from portal.catalogue.models import Batch
-from portal.core import timeutil
+from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
@@ -123,24 +123,8 @@ def export(fmt):
     """The hospital's own queue with the current filters (never another hospital's rows)."""
     filters = services.parse_filters(request.args)
     items = db.session.scalars(services.queue_query(current_user.hospital_id, filters)).all()
-    rows = exports.item_rows(items)
     name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
-    if fmt == "csv":
-        body = exports.to_csv(exports.ITEM_HEADERS, rows)
-    else:
-        body = exports.to_xlsx([("评估任务", exports.ITEM_HEADERS, rows)])
-    return _download(body, fmt, name)
-
-
-def _download(body: bytes, fmt: str, name: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(body, mimetype=exports.MIME[fmt])
-    ascii_name = f"export.{fmt}"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}.{fmt}"
-    )
-    return response
+    return spreadsheet.respond(fmt, name, [exports.item_sheet(items)])
 
 
 # One assessment ---------------------------------------------------------------------------------------------
@@ -265,7 +249,7 @@ def calendar_settings():
 @public
 def calendar_feed(token):
     hospital = calendar.hospital_for_token(token)
-    body = calendar.feed(hospital, current_app.config["PORTAL_BASE_URL"])
+    body = calendar.feed(hospital, links.base_url())
     response = Response(body.encode(), mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -384,14 +368,9 @@ def compliance_hospital(batch_id, hospital_id):
 def compliance_export(batch_id, fmt):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
-    hospitals = exports.compliance_rows(compliance.all_hospitals(batch, now))
-    overdue = exports.overdue_rows(compliance.overdue_items(batch, now), now)
+    hospitals = exports.compliance_sheet(compliance.all_hospitals(batch, now))
+    overdue = exports.overdue_sheet(compliance.overdue_items(batch, now), now)
     name = f"入院评估完成情况-{batch.catalogue.name}-{batch.name}-{timeutil.today_shanghai(now):%Y%m%d}"
-    if fmt == "csv":
-        if request.args.get("part") == "overdue":
-            return _download(exports.to_csv(exports.OVERDUE_HEADERS, overdue), fmt, name + "-逾期清单")
-        return _download(exports.to_csv(exports.COMPLIANCE_HEADERS, hospitals), fmt, name)
-    body = exports.to_xlsx(
-        [("医院完成情况", exports.COMPLIANCE_HEADERS, hospitals), ("逾期清单", exports.OVERDUE_HEADERS, overdue)]
-    )
-    return _download(body, fmt, name)
+    if fmt == "csv" and request.args.get("part") == "overdue":
+        return spreadsheet.respond(fmt, name + "-逾期清单", [overdue])
+    return spreadsheet.respond(fmt, name, [hospitals, overdue])

@@ -1,12 +1,23 @@
+from datetime import date, datetime
+
 import click
 from flask.cli import AppGroup
 
 from portal.catalogue.models import Scope
-from portal.catalogue.services import save_catalogue
+from portal.catalogue.services import ALL_PRODUCT_TYPES, save_catalogue
 from portal.core.errors import DomainError
 from portal.extensions import db
 
 catalogue_cli = AppGroup("catalogue", help="目录管理")
+
+
+def parse_date_option(option: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise DomainError(f"{option}「{text}」不是有效日期，应为 YYYY-MM-DD。") from None
 
 
 @catalogue_cli.command("create")
@@ -16,9 +27,17 @@ catalogue_cli = AppGroup("catalogue", help="目录管理")
 @click.option("--district", default=None, help="区级目录所属的区，例如 宝山区")
 @click.option("--deadline-days", default=30, show_default=True, type=int)
 @click.option("--notice-days", default=7, show_default=True, type=int)
-def create(code, name, scope, district, deadline_days, notice_days):
-    """Create a catalogue."""
+@click.option("--allow-class-one", is_flag=True, help="接受第一类医疗器械备案产品")
+@click.option("--first-approved-after", default=None, help="首次获批日期不早于 YYYY-MM-DD")
+@click.option(
+    "--product-types", default=",".join(ALL_PRODUCT_TYPES), show_default=True, help="可申报的产品类型，逗号分隔"
+)
+def create(
+    code, name, scope, district, deadline_days, notice_days, allow_class_one, first_approved_after, product_types
+):
+    """Create a catalogue with its eligibility rules (DESIGN §4, §6)."""
     try:
+        cutoff = parse_date_option("--first-approved-after", first_approved_after)
         catalogue = save_catalogue(
             None,
             None,
@@ -28,6 +47,9 @@ def create(code, name, scope, district, deadline_days, notice_days):
             district=district,
             deadline_days=deadline_days,
             notice_days=notice_days,
+            allows_class_one=allow_class_one,
+            allowed_product_types=product_types.replace("，", ",").split(","),
+            first_approval_cutoff=cutoff,
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
@@ -43,7 +65,7 @@ def create(code, name, scope, district, deadline_days, notice_days):
 @click.option("--assess", is_flag=True, help="为范围内公立医疗机构生成入院评估任务（按发布日期计算截止日期）")
 def import_command(file, catalogue_code, batch_name, published_on, assess):
     """Load an already published batch from CSV or XLSX. Any bad row imports nothing; a second run changes nothing."""
-    from portal.catalogue.importer import import_batch, parse_published_on
+    from portal.catalogue.importer import import_batch
 
     with click.progressbar(length=1, label="导入目录条目") as bar:
 
@@ -57,7 +79,7 @@ def import_command(file, catalogue_code, batch_name, published_on, assess):
                 file,
                 catalogue_code=catalogue_code,
                 batch_name=batch_name,
-                published_on=parse_published_on(published_on),
+                published_on=parse_date_option("--published-on", published_on),
                 assess=assess,
                 progress=progress,
             )

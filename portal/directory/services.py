@@ -8,7 +8,7 @@ from portal.audit.services import record
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.identifiers import IdentifierError, validate_uscc
 from portal.core.reference import DISTRICTS
-from portal.core.tabular import RowError, read_table
+from portal.core.tabular import RowError, TableErrors, read_table
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db
 
@@ -119,30 +119,46 @@ class ImportResult:
     unchanged: int = 0
 
 
-def import_hospitals(actor, path: str, progress=None) -> ImportResult:
-    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+def _hospital_row(row, seen: dict) -> tuple:
+    name = row.require("医院名称")
+    if name in seen:
+        raise RowError(row.number, "医院名称", f"与第 {seen[name]} 行重复：{name}")
+    district = row.require("区")
+    if district not in DISTRICTS:
+        raise RowError(row.number, "区", f"「{district}」不是上海市的区")
+    try:
+        level = HospitalLevel.from_label(row.require("级别"))
+    except ValueError:
+        raise RowError(row.number, "级别", f"应为 三级、二级 或 一级，实际为「{row['级别']}」") from None
+    public_text = row.require("是否公立")
+    if public_text not in YES_NO:
+        raise RowError(row.number, "是否公立", f"应为 是 或 否，实际为「{public_text}」")
+    return name, district, level, YES_NO[public_text]
+
+
+def check_hospitals(actor, path: str) -> list[tuple]:
+    """Every row of the file as (row number, name, district, level, is_public); TableErrors names every bad row."""
     _require_admin(actor)
-    rows = read_table(path, HOSPITAL_COLUMNS)
-    parsed, seen = [], {}
-    for row in rows:
-        name = row.require("医院名称")
-        if name in seen:
-            raise RowError(row.number, "医院名称", f"与第 {seen[name]} 行重复：{name}")
-        seen[name] = row.number
-        district = row.require("区")
-        if district not in DISTRICTS:
-            raise RowError(row.number, "区", f"「{district}」不是上海市的区")
+    parsed, errors, seen = [], [], {}
+    for row in read_table(path, HOSPITAL_COLUMNS):
         try:
-            level = HospitalLevel.from_label(row.require("级别"))
-        except ValueError:
-            raise RowError(row.number, "级别", f"应为 三级、二级 或 一级，实际为「{row['级别']}」") from None
-        public_text = row.require("是否公立")
-        if public_text not in YES_NO:
-            raise RowError(row.number, "是否公立", f"应为 是 或 否，实际为「{public_text}」")
-        parsed.append((name, district, level, YES_NO[public_text]))
+            item = _hospital_row(row, seen)
+        except RowError as exc:
+            errors.append(exc)
+        else:
+            seen[item[0]] = row.number
+            parsed.append((row.number, *item))
+    if errors:
+        raise TableErrors(errors)
+    return parsed
+
+
+def import_hospitals(actor, path: str, progress=None, source: str | None = None) -> ImportResult:
+    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+    parsed = check_hospitals(actor, path)
     result = ImportResult()
     existing = {h.name: h for h in db.session.scalars(db.select(Hospital))}
-    for index, (name, district, level, is_public) in enumerate(parsed, start=1):
+    for index, (_number, name, district, level, is_public) in enumerate(parsed, start=1):
         hospital = existing.get(name)
         if hospital is None:
             db.session.add(Hospital(name=name, district=district, level=level, is_public=is_public))
@@ -154,5 +170,5 @@ def import_hospitals(actor, path: str, progress=None) -> ImportResult:
             result.unchanged += 1
         if progress:
             progress(index, len(parsed))
-    record("hospital.imported", actor=actor, comment=path, data=result.__dict__)
+    record("hospital.imported", actor=actor, comment=source or path, data=result.__dict__)
     return result

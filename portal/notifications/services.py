@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from flask import current_app, g, has_request_context
 
+from portal.core import links
 from portal.core.timeutil import utcnow
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMail
@@ -25,7 +26,7 @@ def notify(users, title: str, body: str = "", link: str = "") -> None:
     for user in users:
         db.session.add(Notification(user_id=user.id, title=title, body=body, link=link))
         if mail_on and user.active:
-            url = current_app.config["PORTAL_BASE_URL"].rstrip("/") + link if link else ""
+            url = links.base_url() + link if link else ""
             db.session.add(
                 OutboxMail(
                     recipient=user.email,

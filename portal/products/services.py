@@ -17,6 +17,7 @@ from portal.core.identifiers import (
     KIND_DEVICE,
     KIND_DRUG,
     KIND_FILING,
+    OLD_CATALOGUE_LAST_YEAR,
     IdentifierError,
     RegistrationNo,
     parse_registration_no,
@@ -90,7 +91,9 @@ def check_type_and_class(
         kind = "第一类医疗器械备案号" if parsed.kind == KIND_FILING else "医疗器械注册证编号"
         errors["product_type"] = f"「{number}」是{kind}，药品应填写药品批准文号（国药准字）。"
     elif parsed.kind == KIND_DEVICE:
-        if parsed.category_code == IVD_CATEGORY_CODE and product_type is ProductType.DEVICE:
+        # Until 2018 code 40 (6840) also covered clinical laboratory instruments, so either type fits.
+        old_catalogue = parsed.year <= OLD_CATALOGUE_LAST_YEAR
+        if parsed.category_code == IVD_CATEGORY_CODE and product_type is ProductType.DEVICE and not old_catalogue:
             errors["product_type"] = f"「{number}」的分类编码为40（体外诊断试剂），产品类别应为「体外诊断试剂」。"
         if parsed.category_code != IVD_CATEGORY_CODE and product_type is ProductType.IVD:
             errors["product_type"] = (

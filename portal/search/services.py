@@ -167,7 +167,8 @@ def _filter_query(filters: dict[str, str], doc_type: str = ENTRY) -> Q.Query:
 
 def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
     key = (doc_type, *sorted(filters.items()))
-    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type))
+    # Whoosh reads an empty filter as "no filter at all": allow a document number that no document has instead.
+    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type)) or {-1}
 
 
 def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Response, abort, request, url_for
-from openpyxl import Workbook
 
+from portal.core import spreadsheet, timeutil
 from portal.search import services
 
 PER_PAGE_WEB = 20
@@ -56,36 +54,16 @@ def facet_arg_value(name: str, value: str, labels_codes: dict[str, str]) -> str:
     return labels_codes.get(value, value) if name == "catalogue" else value
 
 
+DATE_COLUMNS = {"入目录日期"}
+
+
 def export_response(fmt: str, text: str, filters: dict[str, str], basename: str) -> Response:
-    rows = services.export_rows(text, filters)
-    stamp = date.today().strftime("%Y%m%d")
-    filename = f"{basename}-{stamp}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        body = "\ufeff" + buffer.getvalue()  # utf-8-sig: Excel opens it as UTF-8
-        return _download(body.encode("utf-8"), "text/csv; charset=utf-8", f"{filename}.csv")
-    if fmt == "xlsx":
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "目录产品"
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        out = io.BytesIO()
-        workbook.save(out)
-        return _download(
-            out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{filename}.xlsx"
-        )
-    abort(404)
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(body, mimetype=mimetype)
-    ascii_name = "catalogue-export" + filename[filename.rfind(".") :]
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, *rows = services.export_rows(text, filters)
+    dates = [i for i, h in enumerate(header) if h in DATE_COLUMNS]
+    for row in rows:
+        for i in dates:
+            row[i] = date.fromisoformat(row[i]) if row[i] else None
+    sheet = spreadsheet.Sheet("目录产品", spreadsheet.columns(*header, **dict.fromkeys(DATE_COLUMNS, "date")), rows)
+    return spreadsheet.respond(fmt, f"{basename}-{timeutil.today_shanghai():%Y%m%d}", [sheet])
