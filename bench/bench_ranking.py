@@ -20,6 +20,7 @@ os.environ.setdefault("PORTAL_ENV", "development")
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.search import services  # noqa: E402
+from portal.search.synonyms import seed_synonyms  # noqa: E402
 from tests.factories_search import World, build_catalogue  # noqa: E402
 from tests.test_search_ranking import RANKING  # noqa: E402
 
@@ -51,8 +52,7 @@ def main():
         )
         with app.app_context():
             db.create_all()
-            if hasattr(services, "install_builtin_synonyms"):
-                services.install_builtin_synonyms()  # what `flask db upgrade` does
+            seed_synonyms()  # the built-in table, as migration 0004_search installs it
             build_catalogue(World(db, app))
             scores = {text: evaluate(text, groups) for text, groups in RANKING}
     n = len(scores)

@@ -7,6 +7,7 @@ places after it, and so on. Synonyms come from the built-in table, without the d
 import pytest
 
 from portal.search import services
+from portal.search.synonyms import seed_synonyms
 from tests.factories_search import CATALOGUE, build_catalogue, world  # noqa: F401
 
 MRI = {"超导磁共振成像系统", "永磁型磁共振成像系统"}
@@ -52,6 +53,7 @@ RANKING = [
 
 @pytest.fixture
 def catalogue(world):  # noqa: F811
+    seed_synonyms()  # the built-in table, as `flask db upgrade` installs it (below)
     return build_catalogue(world)
 
 
@@ -86,3 +88,30 @@ def test_order_is_deterministic_and_ends_with_the_id(catalogue, world):  # noqa:
     world.index()
     ids = [i["id"] for i in services.search_entries("吻合器").items]
     assert ids == [a.id, b.id]
+
+
+def test_builtin_synonyms_come_with_db_upgrade(tmp_path):
+    """A deployment that never ran the demo seed has the built-in table; an admin's row is kept."""
+    from flask_migrate import downgrade, upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.search.models import Synonym
+    from portal.search.query import invalidate_synonyms, synonym_map
+    from portal.search.synonyms import BUILTIN
+
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'up.sqlite3'}"})
+    with app.app_context():
+        upgrade(revision="0003")
+        db.session.add(Synonym(term="核磁", expansions=["磁共振成像"]))
+        db.session.commit()
+        upgrade()
+        invalidate_synonyms()
+        mapping = synonym_map()
+        assert mapping["核磁"] == ["磁共振成像"]  # kept
+        assert mapping["内镜"] == ["内窥镜"] and mapping["ct"]
+        assert len(mapping) == len(BUILTIN)
+        downgrade(revision="0003")
+        assert [s.term for s in db.session.scalars(db.select(Synonym))] == ["核磁"]
+        db.session.remove()
+        db.engine.dispose()

@@ -24,7 +24,9 @@ from whoosh import scoring
 
 from portal.search.schema import build_schema
 
-INDEX_NAME = "portal"
+# Bumped whenever the schema or the analysis changes: a generation built under another name counts as
+# missing, so it is rebuilt from the database (within the request when small, else in the background).
+INDEX_NAME = "portal-2"
 CURRENT = "current"
 _local = threading.local()
 
