@@ -115,3 +115,9 @@ def test_builtin_synonyms_come_with_db_upgrade(tmp_path):
         assert [s.term for s in db.session.scalars(db.select(Synonym))] == ["核磁"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_filter_that_allows_nothing_finds_nothing(catalogue):
+    # Whoosh reads an empty set of allowed documents as no filter at all.
+    assert services.search_entries("磁共振", {"catalogue": "0"}).total == 0
+    assert services.search_entries("", {"catalogue": "0"}, sort="date").total == 0
