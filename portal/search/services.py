@@ -60,6 +60,7 @@ class SearchPage:
     suggestions: list[dict] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
     fallback: bool = False  # the index was unavailable: database substring search, no facets
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # see _labels()
 
     @property
     def pages(self) -> int:
@@ -88,11 +89,13 @@ class SearchPage:
 
 
 def _labels() -> dict[str, dict[str, str]]:
+    """Labels of facet values by facet, and "codes": catalogue id → code (for links)."""
     catalogues = db.session.execute(select(Catalogue.id, Catalogue.name, Catalogue.code)).all()
     batches = db.session.execute(select(Batch.id, Batch.name, Batch.catalogue_id)).all()
     multi = len(catalogues) > 1
     codes = {c.id: c.code for c in catalogues}
     return {
+        "codes": {str(c.id): c.code for c in catalogues},
         "catalogue": {str(c.id): c.name for c in catalogues},
         "batch": {str(b.id): (f"{b.name}（{codes.get(b.catalogue_id, '')}）" if multi else b.name) for b in batches},
         "device_class": {m.value: m.label for m in DeviceClass},
@@ -102,8 +105,16 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def facet_label(name: str, value: str, labels=None) -> str:
-    labels = labels or _labels()
+def _generation_labels(s) -> dict[str, dict[str, str]]:
+    """_labels(), read once per index generation: catalogues and batches change with the entries indexed
+    under them (the rows shown carry their names too), so the facets need not reload them per request."""
+    cache = s._portal_caches
+    if "labels" not in cache:
+        cache["labels"] = _labels()
+    return cache["labels"]
+
+
+def facet_label(name: str, value: str, labels) -> str:
     return labels.get(name, {}).get(value, value)
 
 
@@ -189,8 +200,9 @@ def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> 
     with idx.searcher() as s:
         found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
         items = [dict(s.stored_fields(d)["data"]) for d in found.docnums[(page - 1) * per_page :]]
-        facet_counts = _facet_counts(s, found.matches) if want_facets else {}
-        suggestions = _suggestions(s, text, q, filters) if found.total == 0 and suggest else []
+        labels = _generation_labels(s)
+        facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
+        suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
     return SearchPage(
         items=items,
         total=found.total,
@@ -200,10 +212,11 @@ def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> 
         filters=filters,
         suggestions=suggestions,
         marks=needles(text),
+        labels=labels,
     )
 
 
-def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
+def _facet_counts(s, docnums, labels) -> dict[str, list[tuple[str, str, int]]]:
     """Counts per facet value over the matching documents, from per-searcher column arrays."""
     columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
     counters: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER_ALL}
@@ -216,7 +229,6 @@ def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
                 counter[value] = counter.get(value, 0) + 1
         for value in departments[d]:
             dept_counter[value] = dept_counter.get(value, 0) + 1
-    labels = _labels()
     return {
         name: sorted(
             ((str(v), facet_label(name, str(v), labels), n) for v, n in counter.items()),
@@ -230,10 +242,9 @@ def _count(s, q, filters) -> int:
     return ranking.ranked(s, q, _allowed(s, filters), 1).total
 
 
-def _suggestions(s, text, q, filters) -> list[dict]:
+def _suggestions(s, text, q, filters, labels) -> list[dict]:
     """For an empty result: how many each active filter would give if dropped, then each word alone."""
     out = []
-    labels = _labels()
     for name, value in filters.items():
         rest = {k: v for k, v in filters.items() if k != name}
         n = _count(s, q, rest)
@@ -296,7 +307,14 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
     ).all()
     items = [indexer.entry_doc(e)["data"] for e in rows]
     return SearchPage(
-        items=items, total=total, page=page, per_page=per_page, filters=filters, marks=needles(text), fallback=True
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        marks=needles(text),
+        fallback=True,
+        labels=_labels(),
     )
 
 
@@ -323,7 +341,7 @@ def highlighted(item: dict, marks: list[str]) -> dict:
     """Markup versions of the fields a result row shows."""
     return {
         name: highlight(item.get(name) or "", marks)
-        for name in ("product_name", "model", "registration_no", "manufacturer", "description", "indications")
+        for name in ("product_name", "model", "registration_no", "manufacturer", "indications")
     } | {"departments": [highlight(d, marks) for d in item.get("departments") or []]}
 
 
@@ -391,7 +409,7 @@ def export_rows(text: str, filters: dict[str, str]) -> list[list[str]]:
     items = result.items
     if result.total > len(items):
         items = _all_items(text, filters, result)
-    labels = _labels()
+    labels = result.labels
     rows = [[h for h, _ in EXPORT_COLUMNS]]
     for item in items:
         row = []
