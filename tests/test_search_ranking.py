@@ -121,3 +121,20 @@ def test_a_filter_that_allows_nothing_finds_nothing(catalogue):
     # Whoosh reads an empty set of allowed documents as no filter at all.
     assert services.search_entries("磁共振", {"catalogue": "0"}).total == 0
     assert services.search_entries("", {"catalogue": "0"}, sort="date").total == 0
+
+
+def test_an_index_of_an_older_version_is_rebuilt(app, catalogue):
+    """After an upgrade that changes the schema or the analysis, the old generation counts as missing."""
+    from whoosh import index as whoosh_index
+
+    from portal.search import index as idx
+    from portal.search.schema import build_schema
+
+    old = idx.base_dir(app) / "gen-old"
+    old.mkdir()
+    whoosh_index.create_in(str(old), build_schema(), indexname="portal")  # the name before this version
+    idx.swap_to(old, app)
+    idx.forget_searchers()
+    assert not idx.exists(app)
+    assert set(ranked("核磁")[:2]) == MRI  # rebuilt within the request (small database)
+    assert idx.exists(app) and idx.current_dir(app) != old
