@@ -12,6 +12,7 @@ on first use.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -38,6 +39,12 @@ def jieba():
 
 def pinyin_of(text: str) -> list[str]:
     """Tone-less pinyin syllables of the CJK characters of `text` (other characters are skipped)."""
+    cjk = "".join(ch for ch in text if is_cjk(ch))
+    return list(_pinyin_cached(cjk)) if cjk else []
+
+
+@functools.lru_cache(maxsize=4096)  # a name is read for its syllables and again for its initials
+def _pinyin_cached(cjk: str) -> tuple[str, ...]:
     global _pinyin
     if _pinyin is None:
         with _lock:
@@ -46,8 +53,7 @@ def pinyin_of(text: str) -> list[str]:
 
                 _pinyin = (lazy_pinyin, Style.NORMAL)
     lazy, style = _pinyin
-    cjk = "".join(ch for ch in text if is_cjk(ch))
-    return [s for s in lazy(cjk, style=style, errors="ignore") if s.isascii() and s.isalpha()] if cjk else []
+    return tuple(s for s in lazy(cjk, style=style, errors="ignore") if s.isascii() and s.isalpha())
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from whoosh import query as Q
 
 from portal.core.identifiers import normalise
 from portal.search.analysis import bigram_units, fold, is_cjk, pinyin_pieces, word_units
-from portal.search.ranking import Best, Fixed, MinAnd
+from portal.search.ranking import AtLeast, Best, Fixed, MinAnd
 from portal.search.schema import BOOSTS, SYNONYM
 
 _SPLIT = re.compile(r"[\s,，、;；]+")
@@ -112,22 +112,21 @@ def _pinyin_clauses(text: str, worth: float) -> list[Q.Query]:
 
 def _alternative(text: str, worth: float = 1.0) -> list[Q.Query]:
     """Ways one spelling of a word can match, each worth its fixed score (times `worth`)."""
-    clauses = []
+    def fixed(field_name, value):
+        return Fixed(Q.Term(field_name, value), BOOSTS[field_name] * worth)
+
+    # These match only where the bigrams match too: they raise the score, never add matches.
+    within = [fixed("dept_w", text), fixed("maker_short", text.lower())]
+    if word_units(text) == [text]:
+        within.append(fixed("name_w", text))
+    clauses = within
     bigrams = _bigram_clause(text)
     if bigrams is not None:
         bigrams.boost *= worth
-        clauses.append(bigrams)
-
-    def fixed(q, name):
-        clauses.append(Fixed(q, BOOSTS[name] * worth))
-
-    fixed(Q.Term("dept_w", text), "dept_w")
-    if word_units(text) == [text]:
-        fixed(Q.Term("name_w", text), "name_w")
+        clauses = [AtLeast(bigrams, Best(within))]
     code = normalise(text)
     if len(code) >= 2:
-        fixed(Q.Term("regno", code), "regno")
-    fixed(Q.Term("maker_short", text.lower()), "maker_short")
+        clauses.append(fixed("regno", code))
     return clauses + _pinyin_clauses(text, worth)
 
 

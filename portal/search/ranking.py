@@ -82,6 +82,21 @@ class Best(Q.Or):
         return self._tree_matcher(subs, _MaxMatcher, searcher, context, lambda q: 0 - q.estimate_size(r))
 
 
+class _AtLeastMatcher(matching.AndMaybeMatcher):
+    def score(self):
+        if self.b.is_active() and self.a.id() == self.b.id():
+            return max(self.a.score(), self.b.score())
+        return self.a.score()
+
+
+class AtLeast(Q.AndMaybe):
+    """Matches what `a` matches, scoring the better of `a` and `b`. For a `b` that only matches documents `a`
+    matches (a department or a word of the name also has its bigrams indexed), this is Best([a, b]) without
+    walking both posting lists."""
+
+    matcherclass = _AtLeastMatcher
+
+
 class _FixedMatcher(matching.WrappingMatcher):
     def score(self):
         return self.boost
