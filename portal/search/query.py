@@ -71,6 +71,11 @@ def synonym_map() -> dict[str, list[str]]:
     return mapping
 
 
+def synonyms_stamp() -> float:
+    """When the synonym map in use was read: part of the key of anything computed with it."""
+    return _syn_cache["at"]
+
+
 def expansions_of(word: str, synonyms: dict[str, list[str]]) -> list[str]:
     return [e for e in synonyms.get(word, []) if e != word]
 
@@ -112,6 +117,7 @@ def _pinyin_clauses(text: str, worth: float) -> list[Q.Query]:
 
 def _alternative(text: str, worth: float = 1.0) -> list[Q.Query]:
     """Ways one spelling of a word can match, each worth its fixed score (times `worth`)."""
+
     def fixed(field_name, value):
         return Fixed(Q.Term(field_name, value), BOOSTS[field_name] * worth)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -23,7 +25,7 @@ from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
 from portal.search import indexer, ranking
 from portal.search.outbox import APPLICATION, ENTRY
-from portal.search.query import Filters, build_query, highlight, needles, words_of
+from portal.search.query import Filters, build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
 
 log = logging.getLogger(__name__)
 
@@ -194,47 +196,61 @@ def _matching(s, q, allowed: set[int], scored: bool, limit: int | None) -> ranki
     return ranking.Ranked(docnums[:limit] if limit else docnums, docnums, len(docnums))
 
 
+# Pages of results kept per index generation (and synonym table): a page only changes when they do, and
+# popular queries repeat. About 30 kB each; cleared when full, like the filter cache.
+RESULT_CACHE_SIZE = 128
+
+
 def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:
-    q = build_query(text)
-    scored = bool(words_of(text)) and sort != "date"
+    synonyms = synonym_map()
+    key = (text, tuple(sorted(filters.items())), page, per_page, sort, want_facets, suggest, synonyms_stamp())
     with idx.searcher() as s:
-        found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
-        items = [dict(s.stored_fields(d)["data"]) for d in found.docnums[(page - 1) * per_page :]]
-        labels = _generation_labels(s)
-        facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
-        suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
+        cache = s._portal_caches.setdefault("results", {})
+        found = cache.get(key)
+        if found is None:
+            found = _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms)
+            if len(cache) >= RESULT_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+    items, total, facet_counts, suggestions, labels = found
     return SearchPage(
-        items=items,
-        total=found.total,
+        items=[dict(item) for item in items],
+        total=total,
         page=page,
         per_page=per_page,
         facets=facet_counts,
         filters=filters,
         suggestions=suggestions,
-        marks=needles(text),
+        marks=needles(text, synonyms),
         labels=labels,
     )
 
 
+def _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms) -> tuple:
+    q = build_query(text, synonyms)
+    scored = bool(words_of(text)) and sort != "date"
+    found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
+    items = [s.stored_fields(d)["data"] for d in found.docnums[(page - 1) * per_page :]]
+    labels = _generation_labels(s)
+    facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
+    suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
+    return items, found.total, facet_counts, suggestions, labels
+
+
 def _facet_counts(s, docnums, labels) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per facet value over the matching documents, from per-searcher column arrays."""
+    """Counts per facet value over the matching documents, from per-searcher column arrays (counted by
+    Counter over map, so the loop over the matches runs in C)."""
     columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
-    counters: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER_ALL}
-    singles = [(counters[n], columns[n]) for n in FACET_ORDER_ALL if n != "department"]
-    departments, dept_counter = columns["departments"], counters["department"]
-    for d in docnums:
-        for counter, column in singles:
-            value = column[d]
-            if value:
-                counter[value] = counter.get(value, 0) + 1
-        for value in departments[d]:
-            dept_counter[value] = dept_counter.get(value, 0) + 1
+    counters = {
+        name: Counter(map(columns[name].__getitem__, docnums)) for name in FACET_ORDER_ALL if name != "department"
+    }
+    counters["department"] = Counter(chain.from_iterable(map(columns["departments"].__getitem__, docnums)))
     return {
         name: sorted(
-            ((str(v), facet_label(name, str(v), labels), n) for v, n in counter.items()),
+            ((str(v), facet_label(name, str(v), labels), n) for v, n in counters[name].items() if v),
             key=lambda t: (-t[2], t[1]),
         )
-        for name, counter in counters.items()
+        for name in FACET_ORDER_ALL
     }
 
 
