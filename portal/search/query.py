@@ -125,7 +125,7 @@ def _alternative(text: str, worth: float = 1.0) -> list[Q.Query]:
     within = [fixed("dept_w", text), fixed("maker_short", text.lower())]
     if word_units(text) == [text]:
         within.append(fixed("name_w", text))
-    clauses = within
+    clauses = list(within)
     bigrams = _bigram_clause(text)
     if bigrams is not None:
         bigrams.boost *= worth
