@@ -15,12 +15,14 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
+from portal.core.errors import DomainError, PermissionDenied
 from portal.demo.seed import seed_demo
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
 from portal.search.models import IndexChange, Synonym
 from portal.search.outbox import ENTRY, queue
 from portal.search.query import highlight
+from portal.search.synonyms import save_synonym, seed_synonyms
 from tests.factories_search import build_examples, world  # noqa: F401
 
 
@@ -72,7 +74,7 @@ CASES = [
 
 @pytest.fixture
 def synonyms(db):
-    services.seed_synonyms()
+    seed_synonyms()
     db.session.commit()
 
 
@@ -170,21 +172,21 @@ def test_analyzer_pickles_without_the_dictionary():
     blob = pickle.dumps(schema)
     assert len(blob) < 20_000  # a dictionary would be megabytes
     assert b"rjieba" not in blob
-    assert analysis.split_pinyin("chaosheng") == ["chao", "sheng"]
-    assert analysis.split_pinyin("umr") is None
+    assert analysis.pinyin_pieces("chaosheng") == ["chao", "sheng"]
+    assert analysis.pinyin_pieces("umr") is None
 
 
 def test_synonym_edits_apply_at_once(app, db, ex, make_user):
     admin = make_user(Role.ADMIN)
     assert names("瓣膜病") == []
-    services.save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
+    save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
     db.session.commit()
     assert names("瓣膜病") == ["经导管主动脉瓣膜系统"]
-    with pytest.raises(services.DomainError) as err:
-        services.save_synonym(admin, None, term="瓣膜病", expansions="x")
+    with pytest.raises(DomainError) as err:
+        save_synonym(admin, None, term="瓣膜病", expansions="x")
     assert err.value.field == "term"
-    with pytest.raises(services.PermissionDenied):
-        services.save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
+    with pytest.raises(PermissionDenied):
+        save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
 
 
 # ----- reviewers' application search ----------------------------------------------------------------------

@@ -826,7 +826,7 @@ def seed_demo(out=print) -> dict:
     seed_open_applications(counts, batches, products, company_users, now)
     seed_review(batches, products, users)
     seed_notice_batches(counts, now)
-    from portal.search.services import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
+    from portal.search.synonyms import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
 
     seed_synonyms()
     db.session.flush()

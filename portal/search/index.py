@@ -24,7 +24,9 @@ from whoosh import scoring
 
 from portal.search.schema import build_schema
 
-INDEX_NAME = "portal"
+# Bumped whenever the schema or the analysis changes: a generation built under another name counts as
+# missing, so it is rebuilt from the database (within the request when small, else in the background).
+INDEX_NAME = "portal-2"
 CURRENT = "current"
 _local = threading.local()
 
@@ -40,13 +42,24 @@ def base_dir(app=None) -> Path:
     return path
 
 
+_holds_index: set[str] = set()  # generation folders seen to hold an index (they keep it until removed)
+
+
 def current_dir(app=None) -> Path | None:
     link = base_dir(app) / CURRENT
     try:
         target = link.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
         return None
-    return target if whoosh_index.exists_in(str(target), indexname=INDEX_NAME) else None
+    # Opening the index to check it costs milliseconds on every search; the symlink is checked each time.
+    if str(target) in _holds_index:
+        return target
+    if whoosh_index.exists_in(str(target), indexname=INDEX_NAME):
+        if len(_holds_index) > 64:  # one per rebuild: bounded all the same
+            _holds_index.clear()
+        _holds_index.add(str(target))
+        return target
+    return None
 
 
 def exists(app=None) -> bool:

@@ -24,6 +24,7 @@ from portal.search import index as idx
 from portal.search.analysis import weighted
 from portal.search.models import IndexChange
 from portal.search.outbox import APPLICATION, ENTRY
+from portal.search.ranking import rank_key
 from portal.search.schema import BOOSTS as B
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ def entry_doc(entry: Entry) -> dict:
         ),
         "name_w": entry.product_name,
         "name_py": entry.product_name,
+        "name_pyi": entry.product_name,
+        "dept_w": "|".join(departments),
+        "rank": rank_key(entry.innovative_review, entry.device_class, entry.listed_on, entry.id),
         "regno": entry.registration_no or "",
         "maker_short": (company.short_name or "").lower() if company else "",
         "departments": "|".join(departments),
@@ -120,6 +124,14 @@ def application_doc(application: Application) -> dict:
         ),
         "name_w": product.name,
         "name_py": product.name,
+        "name_pyi": product.name,
+        "dept_w": "|".join(departments),
+        "rank": rank_key(
+            product.innovative_review.value,
+            product.device_class.value if product.device_class else None,
+            application.submitted_at.date() if application.submitted_at else None,
+            application.id,
+        ),
         "regno": product.registration_no or "",
         "maker_short": (company.short_name or "").lower(),
         "departments": "|".join(departments),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -16,16 +18,14 @@ from whoosh import query as Q
 from whoosh import sorting
 
 from portal.accounts.models import Role
-from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
-from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.identifiers import normalise
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
-from portal.search import indexer
+from portal.search import indexer, ranking
 from portal.search.outbox import APPLICATION, ENTRY
-from portal.search.query import Filters, build_query, highlight, invalidate_synonyms, needles, words_of
+from portal.search.query import Filters, build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class SearchPage:
     suggestions: list[dict] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
     fallback: bool = False  # the index was unavailable: database substring search, no facets
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # see _labels()
 
     @property
     def pages(self) -> int:
@@ -90,11 +91,13 @@ class SearchPage:
 
 
 def _labels() -> dict[str, dict[str, str]]:
+    """Labels of facet values by facet, and "codes": catalogue id → code (for links)."""
     catalogues = db.session.execute(select(Catalogue.id, Catalogue.name, Catalogue.code)).all()
     batches = db.session.execute(select(Batch.id, Batch.name, Batch.catalogue_id)).all()
     multi = len(catalogues) > 1
     codes = {c.id: c.code for c in catalogues}
     return {
+        "codes": {str(c.id): c.code for c in catalogues},
         "catalogue": {str(c.id): c.name for c in catalogues},
         "batch": {str(b.id): (f"{b.name}（{codes.get(b.catalogue_id, '')}）" if multi else b.name) for b in batches},
         "device_class": {m.value: m.label for m in DeviceClass},
@@ -104,8 +107,16 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def facet_label(name: str, value: str, labels=None) -> str:
-    labels = labels or _labels()
+def _generation_labels(s) -> dict[str, dict[str, str]]:
+    """_labels(), read once per index generation: catalogues and batches change with the entries indexed
+    under them (the rows shown carry their names too), so the facets need not reload them per request."""
+    cache = s._portal_caches
+    if "labels" not in cache:
+        cache["labels"] = _labels()
+    return cache["labels"]
+
+
+def facet_label(name: str, value: str, labels) -> str:
     return labels.get(name, {}).get(value, value)
 
 
@@ -171,62 +182,86 @@ def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
     return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type)) or {-1}
 
 
+# Without words (or sorted by date): newest first, then the ranking's prior signals and id.
+BY_DATE = [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("rank", reverse=True)]
+
+
+def _matching(s, q, allowed: set[int], scored: bool, limit: int | None) -> ranking.Ranked:
+    """The best `limit` matches in order, a count, and every match (for the facets)."""
+    if scored:
+        return ranking.ranked(s, q, allowed, limit)
+    if not allowed:
+        return ranking.Ranked([], [], 0)
+    results = s.search(q, limit=None, filter=allowed, sortedby=BY_DATE, terms=False)
+    docnums = [d for _key, d in results.top_n]
+    return ranking.Ranked(docnums[:limit] if limit else docnums, docnums, len(docnums))
+
+
+# Pages of results kept per index generation (and synonym table): a page only changes when they do, and
+# popular queries repeat. About 30 kB each; cleared when full, like the filter cache.
+RESULT_CACHE_SIZE = 128
+
+
 def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:
-    q = build_query(text)
-    scored = bool(words_of(text)) and sort != "date"
-    sortedby = None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")]
+    synonyms = synonym_map()
+    key = (text, tuple(sorted(filters.items())), page, per_page, sort, want_facets, suggest, synonyms_stamp())
     with idx.searcher() as s:
-        # limit=None: one pass collects every match, so the exact total and the facet counts cost no second
-        # pass over the matches (a top-N collector would need one to count them).
-        results = s.search(q, limit=None, filter=_allowed(s, filters), sortedby=sortedby, terms=False)
-        total = len(results)
-        hits = results[(page - 1) * per_page : page * per_page]
-        items = [dict(hit["data"]) for hit in hits]
-        facet_counts = _facet_counts(s, results.docs()) if want_facets else {}
-        suggestions = _suggestions(s, text, q, filters) if total == 0 and suggest else []
+        cache = s._portal_caches.setdefault("results", {})
+        found = cache.get(key)
+        if found is None:
+            found = _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms)
+            if len(cache) >= RESULT_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+    items, total, facet_counts, suggestions, labels = found
     return SearchPage(
-        items=items,
+        items=[dict(item) for item in items],
         total=total,
         page=page,
         per_page=per_page,
         facets=facet_counts,
         filters=filters,
         suggestions=suggestions,
-        marks=needles(text),
+        marks=needles(text, synonyms),
+        labels=labels,
     )
 
 
-def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per facet value over the matching documents, from per-searcher column arrays."""
+def _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms) -> tuple:
+    q = build_query(text, synonyms)
+    scored = bool(words_of(text)) and sort != "date"
+    found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
+    items = [s.stored_fields(d)["data"] for d in found.docnums[(page - 1) * per_page :]]
+    labels = _generation_labels(s)
+    facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
+    suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
+    return items, found.total, facet_counts, suggestions, labels
+
+
+def _facet_counts(s, docnums, labels) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per facet value over the matching documents, from per-searcher column arrays (counted by
+    Counter over map, so the loop over the matches runs in C)."""
     columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
-    counters: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER_ALL}
-    singles = [(counters[n], columns[n]) for n in FACET_ORDER_ALL if n != "department"]
-    departments, dept_counter = columns["departments"], counters["department"]
-    for d in docnums:
-        for counter, column in singles:
-            value = column[d]
-            if value:
-                counter[value] = counter.get(value, 0) + 1
-        for value in departments[d]:
-            dept_counter[value] = dept_counter.get(value, 0) + 1
-    labels = _labels()
+    counters = {
+        name: Counter(map(columns[name].__getitem__, docnums)) for name in FACET_ORDER_ALL if name != "department"
+    }
+    counters["department"] = Counter(chain.from_iterable(map(columns["departments"].__getitem__, docnums)))
     return {
         name: sorted(
-            ((str(v), facet_label(name, str(v), labels), n) for v, n in counter.items()),
+            ((str(v), facet_label(name, str(v), labels), n) for v, n in counters[name].items() if v),
             key=lambda t: (-t[2], t[1]),
         )
-        for name, counter in counters.items()
+        for name in FACET_ORDER_ALL
     }
 
 
 def _count(s, q, filters) -> int:
-    return len(s.search(q, limit=None, filter=_allowed(s, filters), terms=False))
+    return ranking.ranked(s, q, _allowed(s, filters), 1).total
 
 
-def _suggestions(s, text, q, filters) -> list[dict]:
+def _suggestions(s, text, q, filters, labels) -> list[dict]:
     """For an empty result: how many each active filter would give if dropped, then each word alone."""
     out = []
-    labels = _labels()
     for name, value in filters.items():
         rest = {k: v for k, v in filters.items() if k != name}
         n = _count(s, q, rest)
@@ -289,7 +324,14 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
     ).all()
     items = [indexer.entry_doc(e)["data"] for e in rows]
     return SearchPage(
-        items=items, total=total, page=page, per_page=per_page, filters=filters, marks=needles(text), fallback=True
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        marks=needles(text),
+        fallback=True,
+        labels=_labels(),
     )
 
 
@@ -316,7 +358,7 @@ def highlighted(item: dict, marks: list[str]) -> dict:
     """Markup versions of the fields a result row shows."""
     return {
         name: highlight(item.get(name) or "", marks)
-        for name in ("product_name", "model", "registration_no", "manufacturer", "description", "indications")
+        for name in ("product_name", "model", "registration_no", "manufacturer", "indications")
     } | {"departments": [highlight(d, marks) for d in item.get("departments") or []]}
 
 
@@ -348,8 +390,8 @@ def application_ids_matching(actor, text: str, catalogue_ids) -> list[int] | Non
                     Q.Or([Q.Term("catalogue", str(c)) for c in sorted(allowed)]),
                 ]
             )
-            results = s.search(build_query(text), limit=None, filter=flt, terms=False)
-            return [hit["doc_id"] for hit in results]
+            found = ranking.ranked(s, build_query(text), set(s.docs_for_query(flt)), None)
+            return [s.stored_fields(d)["doc_id"] for d in found.docnums]
     except Exception:
         log.exception("application search failed")
         return None
@@ -384,7 +426,7 @@ def export_rows(text: str, filters: dict[str, str]) -> list[list[str]]:
     items = result.items
     if result.total > len(items):
         items = _all_items(text, filters, result)
-    labels = _labels()
+    labels = result.labels
     rows = [[h for h, _ in EXPORT_COLUMNS]]
     for item in items:
         row = []
@@ -405,122 +447,6 @@ def _all_items(text, filters, first: SearchPage) -> list[dict]:
         for page in range(1, min(first.pages, EXPORT_LIMIT // MAX_PER_PAGE) + 1):
             items += _search_sql(text, filters, page, MAX_PER_PAGE, "relevance").items
         return items
-    q = build_query(text)
-    scored = bool(words_of(text))
     with idx.searcher() as s:
-        results = s.search(
-            q,
-            limit=EXPORT_LIMIT,
-            filter=_allowed(s, filters),
-            sortedby=None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")],
-            terms=False,
-        )
-        return [dict(hit["data"]) for hit in results]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Synonyms
-# ---------------------------------------------------------------------------------------------------------
-
-# Colloquial names and abbreviations hospital staff type → what registrations call them.
-SEED_SYNONYMS = {
-    "彩超": ["彩色多普勒超声", "超声诊断"],
-    "B超": ["超声诊断"],
-    "DSA": ["血管造影", "数字减影血管造影"],
-    "CT": ["计算机断层扫描", "X射线计算机体层摄影", "计算机断层成像"],
-    "核磁": ["磁共振"],
-    "核磁共振": ["磁共振"],
-    "MRI": ["磁共振"],
-    "MR": ["磁共振"],
-    "PET-CT": ["正电子发射及X射线计算机断层成像", "正电子发射断层"],
-    "PET/CT": ["正电子发射及X射线计算机断层成像"],
-    "达芬奇": ["腔镜手术机器人", "内窥镜手术系统"],
-    "手术机器人": ["腔镜手术机器人", "手术导航定位系统", "骨科手术机器人"],
-    "支架": ["洗脱支架", "支架系统"],
-    "心脏支架": ["冠脉支架", "冠状动脉支架", "洗脱支架"],
-    "心脏瓣膜": ["主动脉瓣膜", "经导管主动脉瓣", "二尖瓣"],
-    "人工瓣膜": ["主动脉瓣膜", "二尖瓣"],
-    "TAVI": ["经导管主动脉瓣"],
-    "TAVR": ["经导管主动脉瓣"],
-    "直线加速器": ["医用电子直线加速器"],
-    "放疗": ["放射治疗"],
-    "外骨骼": ["康复训练机器人"],
-    "消融": ["射频消融"],
-    "核酸检测": ["核酸检测试剂"],
-    "AI": ["人工智能", "辅助检测软件"],
-    "人工关节": ["关节置换"],
-    "胃镜": ["内窥镜"],
-    "肠镜": ["内窥镜"],
-}
-
-
-def seed_synonyms() -> int:
-    """Add the seeded synonyms that are missing (never overwrites an admin's edit); no commit."""
-    from portal.search.models import Synonym
-
-    existing = {fold_key(t) for t in db.session.scalars(select(Synonym.term))}
-    added = 0
-    for term, expansions in SEED_SYNONYMS.items():
-        if fold_key(term) not in existing:
-            db.session.add(Synonym(term=term, expansions=list(expansions)))
-            added += 1
-    invalidate_synonyms()
-    return added
-
-
-def fold_key(term: str) -> str:
-    from portal.search.analysis import fold
-
-    return fold(term).strip()
-
-
-def _parse_expansions(text) -> list[str]:
-    if isinstance(text, list | tuple):
-        text = "\n".join(str(t) for t in text)
-    parts = [p.strip() for p in (text or "").replace("，", "\n").replace(",", "\n").replace("、", "\n").splitlines()]
-    return list(dict.fromkeys(p for p in parts if p))
-
-
-def save_synonym(actor, synonym, *, term: str, expansions: str):
-    """Create (synonym None) or change a synonym; admins only."""
-    from portal.search.models import Synonym
-
-    if actor is None or actor.role is not Role.ADMIN:
-        raise PermissionDenied()
-    term = (term or "").strip()
-    if not term:
-        raise DomainError("请输入检索词。", field="term")
-    if len(term) > 64:
-        raise DomainError("检索词不能超过 64 个字符。", field="term")
-    values = _parse_expansions(expansions)
-    if not values:
-        raise DomainError("请至少填写一个同义词（每行一个，或用逗号、顿号分隔）。", field="expansions")
-    if any(len(v) > 64 for v in values):
-        raise DomainError("每个同义词不能超过 64 个字符。", field="expansions")
-    key = fold_key(term)
-    for other_id, other_term in db.session.execute(select(Synonym.id, Synonym.term)):
-        if fold_key(other_term) == key and (synonym is None or other_id != synonym.id):
-            raise DomainError(f"检索词「{term}」已存在，请直接编辑。", field="term")
-    is_new = synonym is None
-    synonym = synonym or Synonym()
-    synonym.term, synonym.expansions = term, values
-    db.session.add(synonym)
-    db.session.flush()
-    record(
-        "synonym.created" if is_new else "synonym.updated",
-        actor=actor,
-        obj=synonym,
-        data={"term": term, "expansions": values},
-    )
-    invalidate_synonyms()
-    return synonym
-
-
-def delete_synonym(actor, synonym) -> None:
-    if actor is None or actor.role is not Role.ADMIN:
-        raise PermissionDenied()
-    if synonym is None:
-        raise NotFound()
-    record("synonym.deleted", actor=actor, obj=synonym, data={"term": synonym.term})
-    db.session.delete(synonym)
-    invalidate_synonyms()
+        found = _matching(s, build_query(text), _allowed(s, filters), bool(words_of(text)), EXPORT_LIMIT)
+        return [dict(s.stored_fields(d)["data"]) for d in found.docnums]

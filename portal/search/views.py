@@ -5,12 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.catalogue.models import Catalogue
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.extensions import db
 from portal.search import services, web
+from portal.search import synonyms as synonym_services
 from portal.search.forms import SynonymForm
 from portal.search.models import Synonym
 
@@ -33,10 +33,10 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
     )
-    codes = {str(c.id): c.code for c in db.session.execute(select(Catalogue.id, Catalogue.code))}
+    codes = result.labels["codes"]
     link = web.link_builder(endpoint, view_args, set(fixed))
     active = [
-        (name, services.FACET_LABELS[name], services.facet_label(name, value), link(**{name: None}))
+        (name, services.FACET_LABELS[name], services.facet_label(name, value, result.labels), link(**{name: None}))
         for name, value in wanted["filters"].items()
         if name not in fixed
     ]
@@ -90,7 +90,7 @@ def synonyms():
 def _save(form, synonym):
     if form.validate_on_submit():
         try:
-            services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
+            synonym_services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -123,7 +123,7 @@ def synonym_edit(synonym_id):
 def synonym_delete(synonym_id):
     synonym = db.session.get(Synonym, synonym_id) or abort(404)
     term = synonym.term
-    services.delete_synonym(current_user, synonym)
+    synonym_services.delete_synonym(current_user, synonym)
     db.session.commit()
     flash(f"已删除同义词「{term}」。", "success")
     return redirect(url_for("search.synonyms"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Response, abort, request, url_for
 
@@ -32,19 +33,22 @@ def read_request(fixed: dict[str, str] | None = None) -> dict:
 
 
 def link_builder(endpoint: str, view_args: dict, fixed: set[str]):
-    """link(**changes): this search's URL with some arguments changed (None drops one; page resets)."""
-    keep = {k: v for k, v in request.args.items() if v and k != "page"}
+    """link(**changes): this search's URL with some arguments changed (None drops one; page resets).
+
+    The path is built once: a page has a link per facet value, and url_for per link cost more than the
+    search itself.
+    """
+    keep = {k: v for k, v in request.args.items() if v and k != "page" and k not in fixed}
+    path = url_for(endpoint, **view_args)
 
     def link(**changes) -> str:
         args = dict(keep)
         for key, value in changes.items():
-            if value is None or value == "":
+            if value is None or value == "" or key in fixed:
                 args.pop(key, None)
             else:
                 args[key] = value
-        for key in fixed:
-            args.pop(key, None)
-        return url_for(endpoint, **view_args, **args)
+        return f"{path}?{urlencode(args)}" if args else path
 
     return link
 
