@@ -45,6 +45,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SEARCH_INDEX_DIR": os.environ.get("PORTAL_SEARCH_INDEX_DIR", str(instance / "search-index")),
         "PORTAL_UPLOAD_DIR": os.environ.get("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         "PORTAL_UPLOAD_MAX_BYTES": _int("PORTAL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        # Each process reads the index log this often (0: only before searches and after writes).
+        "PORTAL_SEARCH_POLL_MS": _int("PORTAL_SEARCH_POLL_MS", 0 if env == "testing" else 1000),
+        "PORTAL_SEARCH_LOG_HORIZON_HOURS": _int("PORTAL_SEARCH_LOG_HORIZON_HOURS", 24),
         "PORTAL_MAIL_SERVER": os.environ.get("PORTAL_MAIL_SERVER", ""),
         "PORTAL_MAIL_SENDER": os.environ.get("PORTAL_MAIL_SENDER", "noreply@xinyou.example.cn"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000"),
