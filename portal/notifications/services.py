@@ -96,22 +96,31 @@ def _due(now):
 
 def _claim(count: int) -> list[OutboxMail]:
     """Take up to `count` due rows for this sender alone: counted as an attempt and hidden for the lease."""
-    now = utcnow()
-    candidates = db.session.scalars(
-        db.select(OutboxMail.id).where(*_due(now)).order_by(OutboxMail.id).limit(count).with_for_update(skip_locked=True)
-    ).all()
-    claimed = []
-    for mail_id in candidates:
-        # Still due? Another sender (SQLite has no row locks) may have claimed it since the select.
-        taken = db.session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == mail_id, *_due(now))
-            .values(attempts=OutboxMail.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
-        )
-        if taken.rowcount == 1:
-            claimed.append(mail_id)
-    db.session.commit()
-    return db.session.scalars(db.select(OutboxMail).where(OutboxMail.id.in_(claimed)).order_by(OutboxMail.id)).all()
+    while True:
+        now = utcnow()
+        candidates = db.session.scalars(
+            db.select(OutboxMail.id)
+            .where(*_due(now))
+            .order_by(OutboxMail.id)
+            .limit(count)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = []
+        for mail_id in candidates:
+            # Still due? Another sender (SQLite has no row locks) may have claimed it since the select.
+            taken = db.session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id, *_due(now))
+                .values(attempts=OutboxMail.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+            )
+            if taken.rowcount == 1:
+                claimed.append(mail_id)
+        db.session.commit()
+        # Lost every race: those rows are another sender's now, so the next look finds others (or none).
+        if claimed or not candidates:
+            return db.session.scalars(
+                db.select(OutboxMail).where(OutboxMail.id.in_(claimed)).order_by(OutboxMail.id)
+            ).all()
 
 
 def _send(server: str, mail: OutboxMail) -> None:
