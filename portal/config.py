@@ -55,6 +55,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
         "PORTAL_LOGIN_WINDOW_MINUTES": _int("PORTAL_LOGIN_WINDOW_MINUTES", 15),
         "PORTAL_HTTPS": _bool("PORTAL_HTTPS", False),
+        # Proxies (load balancers) in front of the nodes whose X-Forwarded-For/-Proto are trusted: without
+        # this every client would share the balancer's address in the login and objection limits.
+        "PORTAL_PROXY_HOPS": _int("PORTAL_PROXY_HOPS", 0),
         "PORTAL_PAGE_SIZE": _int("PORTAL_PAGE_SIZE", 50),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,

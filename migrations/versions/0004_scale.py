@@ -15,7 +15,15 @@ branch_labels = None
 depends_on = None
 
 
+def _index_change_autoincrement(on):
+    # Cursors point into index_change by id: on SQLite ids must not be reused after pruning (AUTOINCREMENT).
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.batch_alter_table('index_change', recreate='always', table_kwargs={'sqlite_autoincrement': on}):
+            pass
+
+
 def upgrade():
+    _index_change_autoincrement(True)
     op.create_table(
         'search_index_cursor',
         sa.Column('index_id', sa.String(length=32), nullable=False),
@@ -38,5 +46,6 @@ def upgrade():
 
 
 def downgrade():
+    _index_change_autoincrement(False)
     op.drop_table('attachment_chunk')
     op.drop_table('search_index_cursor')

@@ -16,6 +16,8 @@ class IndexChange(db.Model):
     """
 
     __tablename__ = "index_change"
+    # Readers keep cursors on the id: SQLite must never hand out an id again once the rows are pruned.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(sa.String(16))  # entry | application
