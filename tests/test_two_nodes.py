@@ -21,8 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from portal import create_app
+from portal.audit.models import AuditEvent
 from portal.catalogue.models import Entry
 from portal.demo.seed import DEMO_PASSWORD, seed_demo
+from portal.extensions import db as _db
 from portal.products.models import Attachment, Product
 from portal.search.cursor import FILE_NAME, Cursor
 from portal.search.models import IndexChange
@@ -196,3 +199,32 @@ def test_a_pdf_uploaded_through_one_node_downloads_from_the_other(postgres, node
     assert attachment is not None and attachment.product_id == product_id
     assert company.get(f"{b}/attachments/{attachment.id}") == data
     assert company.get(f"{a}/attachments/{attachment.id}") == data
+
+
+@pytest.mark.postgres_only
+def test_two_nodes_seeding_the_demo_at_once_both_start(postgres, app, db):
+    """`make run` on two nodes at once: one seeds, the other waits for it and skips (it used to crash on the
+    duplicate rows, and its gunicorn never started)."""
+    env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "seed", "--if-empty"]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in (1, 2)
+    ]
+    outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sum("跳过演示数据" in out for out in outputs) == 1
+
+
+@pytest.fixture
+def behind_one_proxy(app_config):
+    return create_app({**app_config, "PORTAL_PROXY_HOPS": 1})
+
+
+def test_behind_the_load_balancer_limits_count_per_client(behind_one_proxy, db, make_user):
+    """With PORTAL_PROXY_HOPS=1 the login throttle and objection limit see the client, not the balancer."""
+    user = make_user()
+    client = behind_one_proxy.test_client()
+    client.post("/login", data={"email": user.email, "password": "wrong"}, headers={"X-Forwarded-For": "203.0.113.7"})
+    with behind_one_proxy.app_context():
+        ips = _db.session.scalars(_db.select(AuditEvent.ip).where(AuditEvent.action == "login.failure")).all()
+    assert ips == ["203.0.113.7"]
