@@ -29,6 +29,7 @@ from portal.extensions import db as _db
 from portal.products.models import Attachment, Product
 from portal.search.cursor import FILE_NAME, Cursor
 from portal.search.models import IndexChange
+from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -228,3 +229,14 @@ def test_behind_the_load_balancer_limits_count_per_client(behind_one_proxy, db, 
     with behind_one_proxy.app_context():
         ips = _db.session.scalars(_db.select(AuditEvent.ip).where(AuditEvent.action == "login.failure")).all()
     assert ips == ["203.0.113.7"]
+
+
+@pytest.mark.postgres_only
+def test_two_nodes_upgrading_an_empty_database_at_once_both_succeed(postgres, empty_database_url):  # noqa: F811
+    env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": empty_database_url}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in (1, 2)
+    ]
+    outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [out[-1500:] for out in outputs]
