@@ -220,7 +220,8 @@ def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
             seen = []
             ix = None
             for rows in journal.new_changes(session, cursor):
-                ix = ix or idx.open_index(app)
+                if ix is None:
+                    ix = idx.open_index(app)
                 writer = ix.writer()
                 try:
                     _apply(writer, session, [(r.doc_type, r.doc_id) for r in rows])
