@@ -32,7 +32,6 @@ from portal.search.outbox import APPLICATION, ENTRY
 from portal.search.schema import BOOSTS as B
 
 log = logging.getLogger(__name__)
-DRAIN_BATCH = 2000
 # Below this many documents a missing index is rebuilt within the request that notices it.
 SYNC_REBUILD_LIMIT = 5000
 
