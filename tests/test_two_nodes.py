@@ -177,7 +177,7 @@ def _login_throttle_counts_failures_on_both_nodes(a: str, b: str) -> None:
 @pytest.fixture
 def postgres(app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("attachments are shared through the database on PostgreSQL; SQLite keeps one node's folder")
+        pytest.skip("several nodes share PostgreSQL (and their attachments in it); SQLite serves one machine")
 
 
 @pytest.mark.postgres_only

@@ -34,6 +34,7 @@ from portal.search.schema import BOOSTS as B
 log = logging.getLogger(__name__)
 # Below this many documents a missing index is rebuilt within the request that notices it.
 SYNC_REBUILD_LIMIT = 5000
+PENDING_WAIT = 2.0
 
 
 def _yyyymmdd(d) -> int:
@@ -304,8 +305,10 @@ def ensure_current(app=None) -> bool:
     app = app or current_app._get_current_object()
     try:
         if idx.exists(app):
-            if has_pending():
-                apply_pending(app)
+            if has_pending(app):
+                # Another thread (the poller, say) may be applying from before our change: wait for it
+                # briefly, then apply the rest, so a search sees what was just written.
+                apply_pending(app, wait=PENDING_WAIT)
             return True
         with _new_session() as session:
             size = session.query(Entry).count() + session.query(Application).count()
