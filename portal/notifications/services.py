@@ -1,7 +1,7 @@
 """Notifications: in the portal always, by e-mail when PORTAL_MAIL_SERVER is set.
 
 Mail goes into an outbox in the caller's transaction and is sent after the commit, never inside a request:
-the after-request hook only wakes this process's sender thread (sender.py); `flask notifications send`
+the after-request hook only starts this process's sender thread (sender.py); `flask notifications send`
 (cron, or `--loop` as a worker) does the same from outside. Retries back off, so a failed send never loses
 or blocks the change. Any number of senders on any number of nodes may run at once: each row is claimed in
 its own committed transaction before it is sent (FOR UPDATE SKIP LOCKED on PostgreSQL, a conditional update
@@ -140,7 +140,7 @@ def _send(server: str, mail: OutboxMail) -> None:
 
 
 def send_after_request(response):
-    """after_request hook: the view has committed; wake this process's sender instead of sending here."""
+    """after_request hook: the view has committed; leave the sending to this process's sender thread."""
     if g.pop("mail_queued", False) and current_app.config["PORTAL_MAIL_SERVER"]:
         from portal.notifications import sender
 
