@@ -47,6 +47,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_hooks(app)
     _register_cli(app)
+    if app.config["PORTAL_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PORTAL_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -46,6 +46,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SEARCH_INDEX_DIR": os.environ.get("PORTAL_SEARCH_INDEX_DIR", str(instance / "search-index")),
         "PORTAL_UPLOAD_DIR": os.environ.get("PORTAL_UPLOAD_DIR", str(instance / "uploads")),
         "PORTAL_UPLOAD_MAX_BYTES": _int("PORTAL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        # Each process reads the index log this often (0: only before searches and after writes).
+        "PORTAL_SEARCH_POLL_MS": _int("PORTAL_SEARCH_POLL_MS", 0 if env == "testing" else 1000),
+        "PORTAL_SEARCH_LOG_HORIZON_HOURS": _int("PORTAL_SEARCH_LOG_HORIZON_HOURS", 24),
         "PORTAL_MAIL_SERVER": os.environ.get("PORTAL_MAIL_SERVER", ""),
         "PORTAL_MAIL_SENDER": os.environ.get("PORTAL_MAIL_SENDER", "noreply@xinyou.example.cn"),
         # Unset: links follow the serving address (portal.core.links.base_url).
@@ -54,6 +57,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
         "PORTAL_LOGIN_WINDOW_MINUTES": _int("PORTAL_LOGIN_WINDOW_MINUTES", 15),
         "PORTAL_HTTPS": _bool("PORTAL_HTTPS", False),
+        # Proxies (load balancers) in front of the nodes whose X-Forwarded-For/-Proto are trusted: without
+        # this every client would share the balancer's address in the login and objection limits.
+        "PORTAL_PROXY_HOPS": _int("PORTAL_PROXY_HOPS", 0),
         "PORTAL_PAGE_SIZE": _int("PORTAL_PAGE_SIZE", 50),
         # Who to call about the catalogue, shown at the foot of every page.
         "PORTAL_HELP_CONTACT": os.environ.get("PORTAL_HELP_CONTACT", DEFAULT_HELP_CONTACT),

@@ -7,5 +7,5 @@ from portal.audit.models import AuditEvent  # noqa: F401
 from portal.catalogue.models import Batch, Catalogue, Entry  # noqa: F401
 from portal.directory.models import Company, Hospital  # noqa: F401
 from portal.notifications.models import Notification, OutboxMail  # noqa: F401
-from portal.products.models import Attachment, Product  # noqa: F401
-from portal.search.models import IndexChange, Synonym  # noqa: F401
+from portal.products.models import Attachment, AttachmentChunk, Product  # noqa: F401
+from portal.search.models import IndexChange, SearchIndexCursor, Synonym  # noqa: F401

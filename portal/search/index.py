@@ -3,7 +3,9 @@
 Layout of PORTAL_SEARCH_INDEX_DIR:
   writer.lock      flock'd by whoever writes (draining the outbox or rebuilding); others skip or wait
   current          symlink to the live generation; a rebuild writes gen-… beside it and swaps the link
-  gen-<stamp>/     Whoosh index folders (the previous one is kept for searchers still reading it)
+  gen-<stamp>/     Whoosh index folders (the previous one is kept for searchers still reading it), each with
+                   outbox-cursor.json: how far it has read the IndexChange log (cursor.py)
+  index-id         this folder's name in the database's SearchIndexCursor table
 
 Whoosh's own write lock is never contended because nobody opens a writer without holding writer.lock.
 """
@@ -16,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from flask import current_app
@@ -222,3 +225,16 @@ def writer_lock(app=None, *, wait: float = 0.0):
         if held:
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def index_id(app=None) -> str:
+    """This index folder's identity in the database's cursor table, made once per folder."""
+    path = base_dir(app) / "index-id"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    tmp = path.with_name(f".index-id-{os.getpid()}-{threading.get_ident()}")
+    tmp.write_text(uuid.uuid4().hex)
+    with contextlib.suppress(FileExistsError):
+        os.link(tmp, path)  # first writer wins, atomically
+    tmp.unlink()
+    return path.read_text().strip()

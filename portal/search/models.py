@@ -1,4 +1,4 @@
-"""Search bookkeeping: the index outbox (written with the data) and the admin-edited synonym table."""
+"""Search bookkeeping: the index log (written with the data), its readers' cursors, and the synonym table."""
 
 from datetime import datetime
 
@@ -10,9 +10,14 @@ from portal.extensions import db
 
 
 class IndexChange(db.Model):
-    """A pending index update, recorded in the same transaction as the change it mirrors."""
+    """An entry of the index log, recorded in the same transaction as the change it mirrors.
+
+    Every node's index reads the log from its own cursor (SearchIndexCursor); rows are pruned behind them all.
+    """
 
     __tablename__ = "index_change"
+    # Readers keep cursors on the id: SQLite must never hand out an id again once the rows are pruned.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(sa.String(16))  # entry | application
@@ -29,3 +34,18 @@ class Synonym(db.Model):
     term: Mapped[str] = mapped_column(sa.String(64), unique=True)
     expansions: Mapped[list] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+
+
+class SearchIndexCursor(db.Model):
+    """How far one node's index has applied the IndexChange log (its own copy is kept in the index folder).
+
+    Rows of the log are pruned once every index listed here has passed them (or after the horizon); an index
+    whose row is gone, or is behind its own copy (a restored database), rebuilds itself.
+    """
+
+    __tablename__ = "search_index_cursor"
+
+    index_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    position: Mapped[int] = mapped_column()
+    label: Mapped[str] = mapped_column(sa.String(300), default="")  # host and folder, for operators
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
