@@ -9,3 +9,4 @@ from portal.directory.models import Company, Hospital  # noqa: F401
 from portal.notifications.models import Notification, OutboxMail  # noqa: F401
 from portal.products.models import Attachment, Product  # noqa: F401
 from portal.search.models import IndexChange, Synonym  # noqa: F401
+from portal.matchmaking.models import Match, MatchSession, Meeting, Need, SessionAttendance, SessionSignup  # noqa: F401
