@@ -26,14 +26,14 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class NeedForm(PortalForm):
-    department = SelectField("科室", choices=choices(DEPARTMENT_CHOICES))
+    department = SelectField("科室", choices=choices(DEPARTMENT_CHOICES), validate_choice=False)
     title = StringField("需求名称", validators=[Length(max=100, message="需求名称不能超过 100 字。")])
     description = TextAreaField(
         "需求说明（需要什么、为什么）", validators=[Length(max=2000, message="需求说明不能超过 2000 字。")]
     )
-    key_area = SelectField("重点领域", choices=choices(KEY_AREA_CHOICES))
+    key_area = SelectField("重点领域", choices=choices(KEY_AREA_CHOICES), validate_choice=False)
     valid_until = DateField("有效期至", validators=[DataRequired(DATE_MESSAGE)])
-    district = SelectField("可见范围", choices=choices(SCOPE_CHOICES))
+    district = SelectField("可见范围", choices=choices(SCOPE_CHOICES), validate_choice=False)
     version = HiddenField()
 
 
@@ -48,7 +48,7 @@ class CloseForm(PortalForm):
 
 
 class ResponseForm(PortalForm):
-    product_id = SelectField("响应产品", choices=[])
+    product_id = SelectField("响应产品", choices=[], validate_choice=False)
     note = TextAreaField("响应说明", validators=[Length(max=500, message="响应说明不能超过 500 字。")])
     file = FileField("补充材料（PDF，可选）")
 
@@ -79,25 +79,27 @@ class OutcomeForm(PortalForm):
 
 class SessionForm(PortalForm):
     title = StringField("活动名称", validators=[Length(max=100, message="活动名称不能超过 100 字。")])
-    department = SelectField("主题科室", choices=choices([("", "不限"), *((d, d) for d in DEPARTMENTS)]))
-    key_area = SelectField("主题重点领域", choices=choices(KEY_AREA_CHOICES))
-    district = SelectField("范围", choices=choices([("", "全市"), *((d, d) for d in DISTRICTS)]))
+    department = SelectField(
+        "主题科室", choices=choices([("", "不限"), *((d, d) for d in DEPARTMENTS)]), validate_choice=False
+    )
+    key_area = SelectField("主题重点领域", choices=choices(KEY_AREA_CHOICES), validate_choice=False)
+    district = SelectField("范围", choices=choices([("", "全市"), *((d, d) for d in DISTRICTS)]), validate_choice=False)
     starts_at = DateTimeLocalField("活动时间（上海时间）", format=LOCAL_FORMAT, validators=[DataRequired(TIME_MESSAGE)])
     place = StringField("地点", validators=[Length(max=200, message="地点不能超过 200 字。")])
     capacity = IntegerField("名额（报名产品数）", validators=[DataRequired("请填写名额。")])
 
 
 class SignupForm(PortalForm):
-    product_id = SelectField("报名产品", choices=[])
+    product_id = SelectField("报名产品", choices=[], validate_choice=False)
     note = StringField("说明（可选）", validators=[Length(max=500, message="说明不能超过 500 字。")])
 
 
 class AttendForm(PortalForm):
-    department = SelectField("参会科室", choices=choices(DEPARTMENT_CHOICES))
+    department = SelectField("参会科室", choices=choices(DEPARTMENT_CHOICES), validate_choice=False)
 
 
 class FollowUpForm(PortalForm):
-    signup_id = SelectField("产品", choices=[])
+    signup_id = SelectField("产品", choices=[], validate_choice=False)
     outcome = RadioField(
         "后续结果", choices=choices(MatchOutcome.choices()), validators=[DataRequired("请选择后续结果。")]
     )

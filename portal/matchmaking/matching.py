@@ -17,6 +17,8 @@ from portal.search.analysis import bigram_units
 DEPARTMENT_SCORE = 3.0
 KEY_AREA_SCORE = 2.0
 TEXT_SCORE = 4.0  # times the share of the need's terms found in the product
+# Below this a product does not fit: one shared everyday bigram (用于, 需要) must not make a listed product "fit".
+MIN_FIT = 1.0
 
 
 @dataclass
@@ -61,9 +63,11 @@ def fit(need, need_terms: set[str], product: Product, p_terms: set[str], listed:
         reasons.append(f"同属{need.key_area}")
     shared = need_terms & p_terms
     if shared and need_terms:
-        score += TEXT_SCORE * len(shared) / len(need_terms)
-        reasons.append("需求描述与产品相符")
-    return Fit(product, round(score, 2), listed, reasons) if score > 0 else None
+        text_score = TEXT_SCORE * len(shared) / len(need_terms)
+        score += text_score
+        if text_score >= MIN_FIT:
+            reasons.append("需求描述与产品相符")
+    return Fit(product, round(score, 2), listed, reasons) if score >= MIN_FIT else None
 
 
 def listed_product_ids(product_ids) -> set[int]:

@@ -201,16 +201,18 @@ def respond(actor, need, *, product_id, note, upload=None, now=None) -> Match:
     if db.session.scalar(sa.select(Match.id).where(Match.need_id == need.id, Match.product_id == product.id)):
         raise DomainError(f"「{product.name}」已响应过该需求。", field="product_id")
     note = common.text(note, "响应说明", "note", max_len=500)
+    attachment = None
+    if upload is not None and getattr(upload, "filename", None):
+        attachment = store_pdf(actor, upload, RESPONSE_FILE_KIND, company=actor.company, field="file")
     match = Match(
-        need=need,
+        need_id=need.id,
         hospital_id=need.hospital_id,
         company_id=actor.company_id,
-        product=product,
+        product_id=product.id,
         note=note,
+        attachment=attachment,
         created_by_id=actor.id,
     )
-    if upload is not None and getattr(upload, "filename", None):
-        match.attachment = store_pdf(actor, upload, RESPONSE_FILE_KIND, company=actor.company, field="file")
     db.session.add(match)
     db.session.flush()
     record("need_match.respond", actor=actor, obj=match, to_state=match.state, comment=note, data={"need": need.id})

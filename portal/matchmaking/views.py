@@ -200,7 +200,6 @@ def respond(need_id):
     except NotFound:
         abort(404)
     form = ResponseForm()
-    pages.product_choices(form.product_id)
     if form.validate_on_submit():
         try:
             match = need_services.respond(
@@ -381,7 +380,6 @@ def session(session_id):
 def session_signup(session_id):
     found = _visible_session(session_id)
     form = SignupForm()
-    pages.product_choices(form.product_id)
     if form.validate_on_submit():
         try:
             sessions.sign_up(current_user, found, product_id=form.product_id.data, note=form.note.data)
@@ -410,7 +408,6 @@ def session_attend(session_id):
 def session_follow_up(session_id):
     found = _visible_session(session_id)
     form = FollowUpForm()
-    form.signup_id.choices = [(str(s.id), str(s.id)) for s in found.signups]
     if form.validate_on_submit():
         try:
             sessions.record_follow_up(
