@@ -136,7 +136,7 @@ def register_attendance(actor, session, *, department) -> SessionAttendance:
     if attendance_of(session, actor.hospital_id) is not None:
         raise DomainError("本院已登记参会。", field="department")
     attendance = SessionAttendance(
-        session=session, hospital_id=actor.hospital_id, department=department, registered_by_id=actor.id
+        session_id=session.id, hospital_id=actor.hospital_id, department=department, registered_by_id=actor.id
     )
     db.session.add(attendance)
     db.session.flush()
