@@ -112,6 +112,17 @@ def test_text_matches_through_the_search_analysis(match_world, make_need):
     assert fits.need.id == need.id and fits.best.product.name == "上肢康复训练机器人"
 
 
+def test_companies_whose_products_fit_are_told_of_a_new_need(match_world, make_need):
+    make_need(
+        match_world["user_a"], department="康复医学科", title="上肢康复", description="需要康复设备。", key_area=None
+    )
+    assert _titles(match_world["user_x"]) == ["有与您产品相符的新临床需求"]
+    assert _titles(match_world["user_y"]) == []
+    make_need(match_world["user_b"], district="宝山区")  # cardiology, for 宝山区 companies only
+    assert _titles(match_world["user_y"]) == ["有与您产品相符的新临床需求"]
+    assert len(_titles(match_world["user_x"])) == 1
+
+
 def test_a_district_need_is_seen_only_by_that_districts_companies(match_world, make_need):
     need = make_need(match_world["user_b"], district="宝山区")
     assert [r.need.id for r in needs.needs_for_company(match_world["user_y"])] == [need.id]

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.matchmaking import meetings, sessions
 from portal.matchmaking.overview import overview
 from portal.matchmaking.states import SessionState
+from portal.notifications.models import Notification
 from tests.conftest import login
 from tests.factories_matchmaking import *  # noqa: F403
 from tests.factories_matchmaking import confirm_meeting
@@ -59,6 +60,13 @@ def test_capacity_is_enforced(match_world, organisers, make_session, make_produc
     with pytest.raises(DomainError, match="2 个名额已满"):
         sessions.sign_up(match_world["user_y"], session, product_id=str(match_world["y_product"].id))
     assert sessions.places_left(session) == 0
+    organiser_titles = db.session.scalars(
+        sa.select(Notification.title).where(Notification.user_id == organisers["reviewer"].id)
+    ).all()
+    assert len(organiser_titles) == 2 and "有新报名" in organiser_titles[0]
+    sessions.change_state(organisers["reviewer"], session, "cancel")
+    company_titles = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == company.id)).all()
+    assert any("活动已取消" in t for t in company_titles)
 
 
 def test_follow_ups_after_the_session_link_the_assessment(match_world, organisers, make_session):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from portal.catalogue.models import Entry, EntryStatus
+from portal.directory.models import Company
 from portal.extensions import db
 from portal.products.models import Product
 from portal.search.analysis import bigram_units
@@ -92,3 +93,16 @@ def rank_needs(needs, products) -> list[NeedFit]:
         ranked.append(NeedFit(need, fits))
     ranked.sort(key=NeedFit.sort_key)
     return ranked
+
+
+def fitting_company_ids(need) -> list[int]:
+    """Companies that see `need` (its district's, or all) with at least one product that fits it."""
+    query = sa.select(Product).join(Company, Company.id == Product.company_id)
+    if need.district is not None:
+        query = query.where(Company.district == need.district)
+    need_terms = terms(f"{need.title} {need.description}")
+    found = set()
+    for product in db.session.scalars(query):
+        if product.company_id not in found and fit(need, need_terms, product, product_terms(product), False):
+            found.add(product.company_id)
+    return sorted(found)

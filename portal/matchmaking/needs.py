@@ -84,6 +84,9 @@ def publish_need(actor, *, department, title, description, key_area, valid_until
     db.session.add(need)
     db.session.flush()
     record("need.publish", actor=actor, obj=need, to_state=need.state, comment=need.title)
+    body = f"{actor.hospital.name}{need.department}：{need.title}（有效期至 {need.valid_until:%Y-%m-%d}）"
+    for company_id in matching.fitting_company_ids(need):
+        common.tell_company(company_id, "有与您产品相符的新临床需求", body, f"/match/needs/{need.id}")
     return need
 
 

@@ -21,6 +21,7 @@ from portal.matchmaking.permissions import (
     session_districts,
 )
 from portal.matchmaking.states import SESSION, SessionState
+from portal.notifications.services import notify
 from portal.products.models import Product
 from portal.workflow import transition
 
@@ -80,7 +81,16 @@ def change_state(actor, session, action: str, *, version=None) -> MatchSession:
         raise PermissionDenied("只有活动的组织者可以执行此操作。")
     common.check_version(session, version)
     transition(SESSION, session, action, actor)
+    if session.state is SessionState.CANCELLED:
+        for company_id in {s.company_id for s in session.signups}:
+            common.tell_company(company_id, f"医企面对面活动已取消：{session.title}", "", _link(session))
+        for attendance in session.attendances:
+            common.tell_hospital(attendance.hospital_id, f"医企面对面活动已取消：{session.title}", "", _link(session))
     return session
+
+
+def _link(session) -> str:
+    return f"/match/sessions/{session.id}"
 
 
 def _lock(session) -> None:
@@ -118,6 +128,8 @@ def sign_up(actor, session, *, product_id, note="", now=None) -> SessionSignup:
     db.session.add(signup)
     db.session.flush()
     record("match_session.signup", actor=actor, obj=session, comment=product.name, data={"product": product.id})
+    body = f"{actor.company.name}以「{product.name}」报名，剩余名额 {session.capacity - taken - 1}。"
+    notify([session.organiser], f"医企面对面活动有新报名：{session.title}", body, _link(session))
     return signup
 
 
