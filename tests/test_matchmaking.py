@@ -284,3 +284,37 @@ def test_pages_show_each_step(client, match_world, make_need):
         f"/match/needs/{need.id}/respond", data={"product_id": str(match_world["listed"].id), "note": "可满足"}
     )
     assert response.status_code == 302 and "/match/responses/" in response.headers["Location"]
+
+
+def test_a_response_racing_another_is_refused_not_a_server_error(match_world, make_need, monkeypatch):
+    """Another request commits the same response between the duplicate check and the insert."""
+    from portal.matchmaking import common
+    from portal.matchmaking.models import Match
+
+    need = make_need(match_world["user_a"])
+    user, product = match_world["user_x"], match_world["listed"]
+    real_text = common.text
+
+    def text_then_race(value, *args, **kwargs):
+        with db.engine.begin() as other:
+            other.execute(
+                sa.insert(Match.__table__).values(
+                    need_id=need.id,
+                    hospital_id=need.hospital_id,
+                    company_id=user.company_id,
+                    product_id=product.id,
+                    note="并发",
+                    state="responded",
+                    outcome_note="",
+                    created_by_id=user.id,
+                    created_at=timeutil.utcnow(),
+                    version_id=1,
+                )
+            )
+        monkeypatch.setattr(common, "text", real_text)
+        return real_text(value, *args, **kwargs)
+
+    monkeypatch.setattr(common, "text", text_then_race)
+    with pytest.raises(DomainError, match="已响应过") as exc:
+        needs.respond(user, need, product_id=str(product.id), note="可满足")
+    assert exc.value.field == "product_id"

@@ -1,6 +1,7 @@
 """Helpers shared by the 医企对接 services: text checks, optimistic versions, notifying each side."""
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
 from portal.core.errors import DomainError, StaleObject
@@ -27,6 +28,16 @@ def check_version(obj, version) -> None:
         raise DomainError("版本号无效，请刷新页面后重试。", field="version") from None
     if version != obj.version_id:
         raise StaleObject()
+
+
+def add_once(obj, message: str, field: str) -> None:
+    """Add and flush `obj`; when a concurrent request inserted the same row first (unique constraint), refuse
+    with `message` instead of failing the request."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+    except IntegrityError:
+        raise DomainError(message, field=field) from None
 
 
 def hospital_users(hospital_id: int) -> list[User]:

@@ -216,8 +216,7 @@ def respond(actor, need, *, product_id, note, upload=None, now=None) -> Match:
         attachment=attachment,
         created_by_id=actor.id,
     )
-    db.session.add(match)
-    db.session.flush()
+    common.add_once(match, f"「{product.name}」已响应过该需求。", "product_id")
     record("need_match.respond", actor=actor, obj=match, to_state=match.state, comment=note, data={"need": need.id})
     common.tell_hospital(
         need.hospital_id,

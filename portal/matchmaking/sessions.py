@@ -119,14 +119,13 @@ def sign_up(actor, session, *, product_id, note="", now=None) -> SessionSignup:
     if taken >= session.capacity:
         raise DomainError(f"该活动 {session.capacity} 个名额已满。", field="product_id")
     signup = SessionSignup(
-        session=session,
+        session_id=session.id,
         company_id=actor.company_id,
-        product=product,
+        product_id=product.id,
         note=common.text(note, "说明", "note", max_len=500, required=False),
         created_by_id=actor.id,
     )
-    db.session.add(signup)
-    db.session.flush()
+    common.add_once(signup, f"「{product.name}」已报名该活动。", "product_id")
     record("match_session.signup", actor=actor, obj=session, comment=product.name, data={"product": product.id})
     body = f"{actor.company.name}以「{product.name}」报名，剩余名额 {session.capacity - taken - 1}。"
     notify([session.organiser], f"医企面对面活动有新报名：{session.title}", body, _link(session))
@@ -150,8 +149,7 @@ def register_attendance(actor, session, *, department) -> SessionAttendance:
     attendance = SessionAttendance(
         session_id=session.id, hospital_id=actor.hospital_id, department=department, registered_by_id=actor.id
     )
-    db.session.add(attendance)
-    db.session.flush()
+    common.add_once(attendance, "本院已登记参会。", "department")
     record("match_session.attend", actor=actor, obj=session, comment=f"{actor.hospital.name} {department}")
     return attendance
 
@@ -187,8 +185,7 @@ def record_follow_up(actor, session, *, signup_id, outcome, note, now=None) -> M
         note=signup.note,
         created_by_id=actor.id,
     )
-    db.session.add(match)
-    db.session.flush()
+    common.add_once(match, f"已记录过「{signup.product.name}」的后续。", "signup_id")
     return meetings.record_outcome(actor, match, outcome, note, now=now)
 
 
