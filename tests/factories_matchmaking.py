@@ -16,7 +16,7 @@ from portal.workflow import BatchState
 from tests.factories_assessments import make_hospital_user
 from tests.factories_company import make_product  # noqa: F401 (fixture)
 
-__all__ = ["make_product", "match_world", "make_need", "make_response", "make_session", "confirm_meeting"]
+__all__ = ["make_product", "match_world", "make_need", "make_response", "make_session", "confirm_meeting", "hold"]
 
 
 def tomorrow_at(hour: int, days: int = 1) -> datetime:
@@ -131,3 +131,10 @@ def confirm_meeting(hospital_user, company_user, match, when=None):
     meetings.accept_meeting(company_user, match)
     db.session.commit()
     return match.meeting
+
+
+def hold(meeting):
+    """Time passes: the confirmed meeting began an hour ago."""
+    meeting.starts_at = timeutil.utcnow() - timedelta(hours=1)
+    db.session.commit()
+    return meeting

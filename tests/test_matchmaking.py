@@ -19,7 +19,7 @@ from portal.workflow import AssessmentState
 from tests.conftest import login
 from tests.factories_company import make_pdf_upload
 from tests.factories_matchmaking import *  # noqa: F403
-from tests.factories_matchmaking import confirm_meeting, tomorrow_at
+from tests.factories_matchmaking import confirm_meeting, hold, tomorrow_at
 
 
 def _titles(user) -> list[str]:
@@ -205,9 +205,12 @@ def test_day_before_reminder_goes_out_once(app, match_world, make_need, make_res
 def test_admission_outcome_links_and_starts_the_assessment(match_world, make_need, make_response):
     hospital, company = match_world["user_a"], match_world["user_x"]
     match = make_response(company, make_need(hospital), match_world["listed"])
-    with pytest.raises(IllegalTransition, match="会面确认之后"):
+    with pytest.raises(IllegalTransition, match="会面（已确认的时间）之后"):
         meetings.record_outcome(hospital, match, "assessment", "进入评估")
-    confirm_meeting(hospital, company, match)
+    meeting = confirm_meeting(hospital, company, match)
+    with pytest.raises(IllegalTransition, match="会面（已确认的时间）之后"):
+        meetings.record_outcome(hospital, match, "assessment", "进入评估")  # not held yet
+    hold(meeting)
     with pytest.raises(DomainError) as exc:
         meetings.record_outcome(hospital, match, "assessment", "")
     assert exc.value.field == "note"
@@ -224,7 +227,7 @@ def test_admission_outcome_links_and_starts_the_assessment(match_world, make_nee
 def test_admission_of_an_unlisted_product_says_there_is_no_assessment(client, match_world, make_need, make_response):
     hospital, company = match_world["user_a"], match_world["user_x"]
     match = make_response(company, make_need(hospital), match_world["unlisted"])
-    confirm_meeting(hospital, company, match)
+    hold(confirm_meeting(hospital, company, match))
     meetings.record_outcome(hospital, match, "assessment", "待列入目录后评估")
     db.session.commit()
     assert match.assessment_id is None

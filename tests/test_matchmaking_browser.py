@@ -6,10 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from portal.core import timeutil
 from portal.demo.seed import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from portal.matchmaking.models import Meeting
 from portal.products.samples import minimal_pdf
 
 pytestmark = pytest.mark.browser
@@ -101,7 +103,11 @@ def test_need_response_meeting_outcome_assessment(demo, live_server, page, tmp_p
     assert "BEGIN:VEVENT" in ics and f"DTSTART:{day:%Y%m%d}T063000Z" in ics and "STATUS:CONFIRMED" in ics
     _logout(page)
 
-    # 5. After the meeting the hospital records 进入入院评估, which opens its assessment of the product.
+    # 5. After the meeting (time passes: it began an hour ago) the hospital records 进入入院评估, which opens
+    # its assessment of the product.
+    meeting = db.session.scalar(sa.select(Meeting))
+    meeting.starts_at = timeutil.utcnow() - timedelta(hours=1)
+    db.session.commit()
     _login(page, live_server, "hospital@demo.xinyou.cn")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="通知").click()
     assert "医企面对面已确认" in page.content()

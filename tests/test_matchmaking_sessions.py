@@ -17,7 +17,7 @@ from portal.matchmaking.states import SessionState
 from portal.notifications.models import Notification
 from tests.conftest import login
 from tests.factories_matchmaking import *  # noqa: F403
-from tests.factories_matchmaking import confirm_meeting
+from tests.factories_matchmaking import confirm_meeting, hold
 from tests.test_authz import ROLES, _check, _expected_ok, _request, _url_args, access_tables
 
 
@@ -95,7 +95,7 @@ def test_overview_counts_by_district_and_department(match_world, organisers, mak
     hospital, company = match_world["user_a"], match_world["user_x"]
     need = make_need(hospital)
     admitted = make_response(company, need, match_world["listed"])
-    confirm_meeting(hospital, company, admitted)
+    hold(confirm_meeting(hospital, company, admitted))
     meetings.record_outcome(hospital, admitted, "assessment", "进入评估")
     decide(hospital, admitted.assessment, "admitted")
     declined = make_response(company, need, match_world["unlisted"])

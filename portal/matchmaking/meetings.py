@@ -202,6 +202,14 @@ def assessment_for(match) -> Assessment | None:
     )
 
 
+def has_met(match, now) -> bool:
+    """A session's follow-up was met at the session; a need's response once its confirmed meeting has begun."""
+    meeting = match.meeting
+    if match.session_id is not None:
+        return True
+    return meeting is not None and meeting.state is MeetingState.CONFIRMED and meeting.starts_at <= now
+
+
 def record_outcome(actor, match, outcome, note, *, version=None, now=None) -> Match:
     """进入入院评估 links (and starts) the hospital's assessment of the product when there is one."""
     require_match_hospital(actor, match)
@@ -211,9 +219,8 @@ def record_outcome(actor, match, outcome, note, *, version=None, now=None) -> Ma
     except ValueError:
         raise DomainError("请选择对接结果：进入入院评估、试用或暂不考虑。", field="outcome") from None
     note = common.text(note, "结果说明", "note", max_len=1000)
-    met = match.session_id is not None or (match.meeting is not None and match.meeting.state is MeetingState.CONFIRMED)
-    if outcome is not MatchOutcome.DECLINED and not met:
-        raise IllegalTransition(f"「{outcome.label}」需在医企面对面会面确认之后记录。")
+    if outcome is not MatchOutcome.DECLINED and not has_met(match, now or timeutil.utcnow()):
+        raise IllegalTransition(f"「{outcome.label}」需在医企面对面会面（已确认的时间）之后记录。")
     transition(MATCH, match, "conclude", actor, comment=f"{outcome.label}：{note}", data={"outcome": outcome.value})
     match.outcome, match.outcome_note, match.outcome_at = outcome, note, now or timeutil.utcnow()
     body = f"{match.hospital.name}：{outcome.label}。{note}"
