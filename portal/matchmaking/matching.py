@@ -46,29 +46,47 @@ class NeedFit:
         return (0, 0 if best.listed else 1, -best.score, self.need.valid_until, self.need.id)
 
 
-def terms(text: str) -> set[str]:
-    return {unit for unit, _start, _end in bigram_units(text or "", index=False) if len(unit) > 1}
+@dataclass(frozen=True)
+class Side:
+    """What matching compares, read once per need or product (plain values: no ORM access in the inner loop)."""
+
+    departments: frozenset
+    key_area: str | None
+    text: str
+
+    @property
+    def terms(self) -> frozenset:
+        return terms(self.text)
 
 
-def product_terms(product: Product) -> set[str]:
-    return terms(" ".join((product.name, product.indications or "", product.description or "")))
+def terms(text: str) -> frozenset:
+    return frozenset(unit for unit, _start, _end in bigram_units(text or "", index=False) if len(unit) > 1)
 
 
-def fit(need, need_terms: set[str], product: Product, p_terms: set[str], listed: bool) -> Fit | None:
-    score, reasons = 0.0, []
-    if need.department in (product.departments or []):
-        score += DEPARTMENT_SCORE
-        reasons.append(f"适用科室含{need.department}")
+def need_side(need) -> Side:
+    return Side(frozenset([need.department]), need.key_area, f"{need.title} {need.description}")
+
+
+def product_side(name, indications, description, key_area, departments) -> Side:
+    return Side(frozenset(departments or ()), key_area, " ".join((name, indications or "", description or "")))
+
+
+def score(need: Side, need_terms: frozenset, product: Side, product_terms: frozenset) -> tuple[float, list[str]]:
+    points, reasons = 0.0, []
+    shared_departments = need.departments & product.departments
+    if shared_departments:
+        points += DEPARTMENT_SCORE
+        reasons.append(f"适用科室含{next(iter(shared_departments))}")
     if need.key_area and need.key_area == product.key_area:
-        score += KEY_AREA_SCORE
+        points += KEY_AREA_SCORE
         reasons.append(f"同属{need.key_area}")
-    shared = need_terms & p_terms
-    if shared and need_terms:
-        text_score = TEXT_SCORE * len(shared) / len(need_terms)
-        score += text_score
-        if text_score >= MIN_FIT:
+    shared = need_terms & product_terms
+    if shared:
+        text_points = TEXT_SCORE * len(shared) / len(need_terms)
+        points += text_points
+        if text_points >= MIN_FIT:
             reasons.append("需求描述与产品相符")
-    return Fit(product, round(score, 2), listed, reasons) if score >= MIN_FIT else None
+    return round(points, 2), reasons
 
 
 def listed_product_ids(product_ids) -> set[int]:
@@ -84,11 +102,19 @@ def listed_product_ids(product_ids) -> set[int]:
 def rank_needs(needs, products) -> list[NeedFit]:
     """Each need with the products that fit it (best first); needs with a fit first, a listed fit before others."""
     listed = listed_product_ids([p.id for p in products])
-    prepared = [(p, product_terms(p)) for p in products]
+    prepared = []
+    for p in products:
+        side = product_side(p.name, p.indications, p.description, p.key_area, p.departments)
+        prepared.append((p, side, side.terms, p.id in listed))
     ranked = []
     for need in needs:
-        need_terms = terms(f"{need.title} {need.description}")
-        fits = [f for p, pt in prepared if (f := fit(need, need_terms, p, pt, p.id in listed))]
+        side = need_side(need)
+        need_terms = side.terms
+        fits = []
+        for product, p_side, p_terms, is_listed in prepared:
+            points, reasons = score(side, need_terms, p_side, p_terms)
+            if points >= MIN_FIT:
+                fits.append(Fit(product, points, is_listed, reasons))
         fits.sort(key=lambda f: (not f.listed, -f.score, f.product.name))
         ranked.append(NeedFit(need, fits))
     ranked.sort(key=NeedFit.sort_key)
@@ -96,13 +122,20 @@ def rank_needs(needs, products) -> list[NeedFit]:
 
 
 def fitting_company_ids(need) -> list[int]:
-    """Companies that see `need` (its district's, or all) with at least one product that fits it."""
-    query = sa.select(Product).join(Company, Company.id == Product.company_id)
+    """Companies that see `need` (its district's, or all) with at least one product that fits it. Reads plain
+    columns, and compares text only when department and key area alone do not make a fit."""
+    columns = (Product.name, Product.indications, Product.description, Product.key_area, Product.departments)
+    query = sa.select(Product.company_id, *columns).join(Company, Company.id == Product.company_id)
     if need.district is not None:
         query = query.where(Company.district == need.district)
-    need_terms = terms(f"{need.title} {need.description}")
+    side = need_side(need)
+    need_terms = side.terms
     found = set()
-    for product in db.session.scalars(query):
-        if product.company_id not in found and fit(need, need_terms, product, product_terms(product), False):
-            found.add(product.company_id)
+    for company_id, *values in db.session.execute(query):
+        if company_id in found:
+            continue
+        p_side = product_side(*values)
+        points, _ = score(side, need_terms, p_side, frozenset())
+        if points >= MIN_FIT or score(side, need_terms, p_side, p_side.terms)[0] >= MIN_FIT:
+            found.add(company_id)
     return sorted(found)
