@@ -8,6 +8,7 @@ cron) moves it to 已过期 in the database and the audit log.
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role
 from portal.audit.services import record
@@ -144,7 +145,8 @@ def _tell_responders(need, title, body) -> None:
 
 
 def hospital_needs(hospital_id: int):
-    return sa.select(Need).where(Need.hospital_id == hospital_id).order_by(Need.created_at.desc(), Need.id.desc())
+    query = sa.select(Need).options(selectinload(Need.matches)).where(Need.hospital_id == hospital_id)
+    return query.order_by(Need.created_at.desc(), Need.id.desc())
 
 
 def responses_to(need) -> list[Match]:
@@ -159,7 +161,10 @@ def visible_open_needs(actor, now=None) -> list[Need]:
     district = actor.company.district if actor.company else None
     scope = Need.district.is_(None) if district is None else sa.or_(Need.district.is_(None), Need.district == district)
     return db.session.scalars(
-        sa.select(Need).where(is_open_clause(timeutil.today_shanghai(now)), scope).order_by(Need.valid_until)
+        sa.select(Need)
+        .options(selectinload(Need.hospital))
+        .where(is_open_clause(timeutil.today_shanghai(now)), scope)
+        .order_by(Need.valid_until)
     ).all()
 
 
