@@ -72,6 +72,7 @@ BLUEPRINT_MODULES = (
     "portal.review.views",
     "portal.assessments.views",
     "portal.search.views",
+    "portal.matchmaking.views",
     "portal.api.views",
     "portal.imports.views",
 )
@@ -84,6 +85,7 @@ CLI_GROUPS = (
     "portal.notifications.cli:notifications_cli",
     "portal.assessments.cli:assessments_cli",
     "portal.search.cli:search_cli",
+    "portal.matchmaking.cli:matchmaking_cli",
 )
 
 

@@ -6,6 +6,7 @@ from portal.assessments.models import Assessment, AssessmentEvent, Reminder  # n
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.catalogue.models import Batch, Catalogue, Entry  # noqa: F401
 from portal.directory.models import Company, Hospital  # noqa: F401
+from portal.matchmaking.models import Match, MatchSession, Meeting, Need, SessionAttendance, SessionSignup  # noqa: F401
 from portal.notifications.models import Notification, OutboxMail  # noqa: F401
 from portal.products.models import Attachment, AttachmentChunk, Product  # noqa: F401
 from portal.search.models import IndexChange, SearchIndexCursor, Synonym  # noqa: F401

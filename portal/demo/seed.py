@@ -829,6 +829,9 @@ def seed_demo(out=print) -> dict:
     from portal.search.synonyms import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
 
     seed_synonyms()
+    from portal.matchmaking.demo import seed_matchmaking  # the area above this one: 医企对接
+
+    seed_matchmaking(users)
     db.session.flush()
     for line in logins_table(users):
         out(line)
