@@ -7,6 +7,7 @@ from portal.api import assessments
 from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core.access import PUBLIC, public
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.search import indexer, services
 
@@ -36,7 +37,7 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise _BadParam(name, f"参数 {name} 应为正整数，收到「{raw[:20]}」。")
     value = int(raw)
     if not low <= value <= high:
@@ -56,11 +57,8 @@ def _filters() -> dict[str, str]:
         filters["catalogue"] = str(catalogue_id)
     batch = request.args.get("batch", "").strip()
     if batch:
-        stmt = (
-            select(Batch.id).where(Batch.id == int(batch))
-            if batch.isdigit()
-            else select(Batch.id).where(Batch.name == batch)
-        )
+        batch_id = parse_int(batch)
+        stmt = select(Batch.id).where(Batch.id == batch_id if batch_id is not None else Batch.name == batch[:64])
         if catalogue_id is not None:
             stmt = stmt.where(Batch.catalogue_id == catalogue_id)
         ids = db.session.scalars(stmt).all()

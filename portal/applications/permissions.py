@@ -16,12 +16,21 @@ def is_applicant(user, application) -> bool:
     )
 
 
+def submitted_once(application) -> bool:
+    """Until the company submits it (a draft, or a draft it withdrew) an application is the company's alone."""
+    if application.state is ApplicationState.DRAFT:
+        return False
+    return application.state is not ApplicationState.WITHDRAWN or application.submitted_at is not None
+
+
 def can_view_application(user, application) -> bool:
     role = _role(user)
-    if role is Role.ADMIN:
-        return True
     if role is Role.MANUFACTURER:
         return is_applicant(user, application)
+    if not submitted_once(application):
+        return False
+    if role is Role.ADMIN:
+        return True
     if role is Role.REVIEWER:
         return application.batch.catalogue_id in {c.id for c in user.catalogues}
     return False

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from whoosh import query as Q
 from whoosh import sorting
 
@@ -20,12 +20,13 @@ from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.identifiers import normalise
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
 from portal.search import indexer
-from portal.search.outbox import APPLICATION, ENTRY
-from portal.search.query import Filters, build_query, highlight, invalidate_synonyms, needles, words_of
+from portal.search.query import build_query, highlight, invalidate_synonyms, needles, words_of
+from portal.search.visibility import PUBLIC_STATUSES, application_scope, search_public
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,8 @@ def parse_filters(args) -> dict[str, str]:
         if not value:
             continue
         if name == "catalogue":
-            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value))
-            if cat_id is None and value.isdigit():
-                cat_id = int(value)
+            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value[:32]))
+            cat_id = cat_id if cat_id is not None else parse_int(value)
             chosen[name] = str(cat_id) if cat_id is not None else "0"
         else:
             chosen[name] = value
@@ -158,18 +158,6 @@ def search_entries(
     return _search_sql(text, filters, page, per_page, sort)
 
 
-def _filter_query(filters: dict[str, str], doc_type: str = ENTRY) -> Q.Query:
-    terms = [Q.Term("doc_type", doc_type), *Filters(filters).query()]
-    if doc_type == ENTRY and "status" not in filters:
-        terms.append(Q.Term("status", EntryStatus.LISTED.value))
-    return Q.And(terms)
-
-
-def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
-    key = (doc_type, *sorted(filters.items()))
-    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type))
-
-
 def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:
     q = build_query(text)
     scored = bool(words_of(text)) and sort != "date"
@@ -177,7 +165,7 @@ def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> 
     with idx.searcher() as s:
         # limit=None: one pass collects every match, so the exact total and the facet counts cost no second
         # pass over the matches (a top-N collector would need one to count them).
-        results = s.search(q, limit=None, filter=_allowed(s, filters), sortedby=sortedby, terms=False)
+        results = search_public(s, q, filters, limit=None, sortedby=sortedby, terms=False)
         total = len(results)
         hits = results[(page - 1) * per_page : page * per_page]
         items = [dict(hit["data"]) for hit in hits]
@@ -219,7 +207,7 @@ def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _count(s, q, filters) -> int:
-    return len(s.search(q, limit=None, filter=_allowed(s, filters), terms=False))
+    return len(search_public(s, q, filters, limit=None, terms=False))
 
 
 def _suggestions(s, text, q, filters) -> list[dict]:
@@ -265,19 +253,19 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
             )
         )
     if "status" in filters:
-        conds.append(
-            Entry.status == EntryStatus(filters["status"]) if filters["status"] in ("listed", "delisted") else False
-        )
+        status = filters["status"]
+        conds.append(Entry.status == EntryStatus(status) if status in PUBLIC_STATUSES else false())
     else:
         conds.append(Entry.status == EntryStatus.LISTED)
-    if "catalogue" in filters:
-        conds.append(Entry.catalogue_id == int(filters["catalogue"]) if filters["catalogue"].isdigit() else False)
-    if "batch" in filters:
-        conds.append(Entry.batch_id == int(filters["batch"]) if filters["batch"].isdigit() else False)
+    for name, column in (("catalogue", Entry.catalogue_id), ("batch", Entry.batch_id)):
+        if name in filters:
+            wanted = parse_int(filters[name])
+            conds.append(column == wanted if wanted is not None else false())
     for name, column in (
         ("key_area", Entry.key_area),
         ("device_class", Entry.device_class),
         ("category", Entry.product_type),
+        ("innovative", Entry.innovative_review),
     ):
         if name in filters:
             conds.append(column == filters[name])
@@ -341,13 +329,7 @@ def application_ids_matching(actor, text: str, catalogue_ids) -> list[int] | Non
         return None
     try:
         with idx.searcher() as s:
-            flt = Q.And(
-                [
-                    Q.Term("doc_type", APPLICATION),
-                    Q.Or([Q.Term("catalogue", str(c)) for c in sorted(allowed)]),
-                ]
-            )
-            results = s.search(build_query(text), limit=None, filter=flt, terms=False)
+            results = s.search(Q.And([application_scope(allowed), build_query(text)]), limit=None, terms=False)
             return [hit["doc_id"] for hit in results]
     except Exception:
         log.exception("application search failed")
@@ -407,10 +389,11 @@ def _all_items(text, filters, first: SearchPage) -> list[dict]:
     q = build_query(text)
     scored = bool(words_of(text))
     with idx.searcher() as s:
-        results = s.search(
+        results = search_public(
+            s,
             q,
+            filters,
             limit=EXPORT_LIMIT,
-            filter=_allowed(s, filters),
             sortedby=None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")],
             terms=False,
         )

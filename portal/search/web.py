@@ -9,14 +9,15 @@ from datetime import date
 from flask import Response, abort, request, url_for
 from openpyxl import Workbook
 
+from portal.core.inputs import parse_int
 from portal.search import services
 
 PER_PAGE_WEB = 20
 
 
 def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+    value = parse_int(request.args.get(name), high=10_000)
+    return default if value is None else value
 
 
 def read_request(fixed: dict[str, str] | None = None) -> dict:

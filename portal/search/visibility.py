@@ -1,0 +1,58 @@
+"""Who may find what in the index, as part of every query.
+
+Public and reviewer documents share one index (told apart by doc_type), so the restriction is never an
+optional filter: it is And-ed into the query itself, and a facet filter that allows nothing finds nothing.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as Q
+
+from portal.catalogue.models import EntryStatus
+from portal.search import index as idx
+from portal.search.outbox import APPLICATION, ENTRY
+from portal.search.query import Filters
+from portal.workflow import ApplicationState
+
+PUBLIC_STATUSES = {m.value for m in EntryStatus}
+
+
+def public_scope(filters: dict[str, str]) -> Q.Query:
+    """What anyone may find: catalogue entries (they exist only for published batches), listed ones unless
+    the status facet asks for delisted ones."""
+    status = filters.get("status", EntryStatus.LISTED.value)
+    if status not in PUBLIC_STATUSES:
+        return Q.NullQuery
+    return Q.And([Q.Term("doc_type", ENTRY), Q.Term("status", status)])
+
+
+def _allowed(s, filters: dict[str, str]) -> set[int]:
+    key = (ENTRY, *sorted(filters.items()))
+    return idx.filter_docs(s, key, lambda: Q.And([public_scope(filters), *Filters(filters).query()]))
+
+
+def search_public(s, q: Q.Query, filters: dict[str, str], **kwargs):
+    """Search entries within the public scope. Whoosh reads an empty filter set as "no filter", which once
+    returned every application in the index for a facet value that matched nothing."""
+    allowed = _allowed(s, filters)
+    if not allowed:
+        return s.search(Q.NullQuery, **kwargs)
+    return s.search(Q.And([public_scope(filters), q]), filter=allowed, **kwargs)
+
+
+def application_scope(catalogue_ids) -> Q.Query:
+    """Applications of these catalogues that the company has submitted (applications.permissions.submitted_once):
+    not drafts, nor drafts it withdrew (listed_on holds the submission date, 0 when never submitted)."""
+    never_submitted = Q.Or(
+        [
+            Q.Term("status", ApplicationState.DRAFT.value),
+            Q.And([Q.Term("status", ApplicationState.WITHDRAWN.value), Q.NumericRange("listed_on", 0, 0)]),
+        ]
+    )
+    return Q.And(
+        [
+            Q.Term("doc_type", APPLICATION),
+            Q.Or([Q.Term("catalogue", str(c)) for c in sorted(catalogue_ids)]),
+            Q.Not(never_submitted),
+        ]
+    )
