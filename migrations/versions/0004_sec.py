@@ -8,8 +8,6 @@ Create Date: 2026-12-02 17:30:00
 from alembic import op
 import sqlalchemy as sa
 
-from portal.core.types import UTCDateTime
-
 
 revision = '0004_sec'
 down_revision = '0003'
@@ -22,7 +20,7 @@ def upgrade():
         'login_throttle',
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
-        sa.Column('window_start', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle')),
     )
 

@@ -543,7 +543,7 @@ def notice(batch_id):
     return render_template(
         "review/notice.html",
         batch=batch,
-        applications=services.recommended_applications(batch),
+        rows=services.notice_rows(batch),
         running=services.notice_running(batch),
     )
 

@@ -34,9 +34,18 @@ def read_request(fixed: dict[str, str] | None = None) -> dict:
     }
 
 
+SEARCH_ARGS = (*services.FACET_ORDER_ALL, "q", "sort")
+
+
+def search_args() -> dict[str, str]:
+    """The request's search arguments that links carry on: only known names, so an argument named like a route's
+    own (`fmt`, `code`) or url_for's (`_external`) can never reach url_for."""
+    return {k: v for k, v in request.args.items() if v and k in SEARCH_ARGS}
+
+
 def link_builder(endpoint: str, view_args: dict, fixed: set[str]):
     """link(**changes): this search's URL with some arguments changed (None drops one; page resets)."""
-    keep = {k: v for k, v in request.args.items() if v and k != "page"}
+    keep = search_args()
 
     def link(**changes) -> str:
         args = dict(keep)
