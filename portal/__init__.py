@@ -106,9 +106,11 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.core.errors_cli import guard
+
     for spec in CLI_GROUPS:
         module_name, _, attribute = spec.partition(":")
-        app.cli.add_command(getattr(importlib.import_module(module_name), attribute))
+        app.cli.add_command(guard(getattr(importlib.import_module(module_name), attribute)))
 
 
 @event.listens_for(Engine, "connect")

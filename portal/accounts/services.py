@@ -1,6 +1,5 @@
 """Accounts: authentication with throttling, sessions that really end, user administration."""
 
-
 from flask import current_app
 
 from portal.accounts import throttle

@@ -23,6 +23,18 @@ def submitted_once(application) -> bool:
     return application.state is not ApplicationState.WITHDRAWN or application.submitted_at is not None
 
 
+def submitted_once_clause():
+    """submitted_once() as a SQL condition on Application."""
+    from sqlalchemy import and_, not_
+
+    from portal.applications.models import Application
+
+    return and_(
+        Application.state != ApplicationState.DRAFT,
+        not_(and_(Application.state == ApplicationState.WITHDRAWN, Application.submitted_at.is_(None))),
+    )
+
+
 def can_view_application(user, application) -> bool:
     role = _role(user)
     if role is Role.MANUFACTURER:
