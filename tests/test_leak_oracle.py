@@ -5,11 +5,12 @@ Canaries (each names its owner, so a leak says whose record it was):
                            the frozen copy published with the batch, so a listed product's edits are private too)
   QZA<catalogue>C<company>Q  the statement of every submitted application (the company and its reviewers)
   QZD<company>Q            the statement of every draft, and the model of every product never submitted
+  QZH<hospital>Q           the note of every assessment event (the hospital's own working notes)
 
-Visitors must never meet any canary; a company none of another company's; a hospital none; a reviewer of one
-catalogue no application canary of another, and no draft. Every GET route of app.url_map is crawled with the
-real ids of every kind, then hypothesis generates parameter combinations (facet values that match, that do
-not, empty, odd unicode, huge numbers).
+Visitors must never meet any canary; a company none of another company's; a hospital no company canary and
+no other hospital's notes; a reviewer of one catalogue no application canary of another, and no draft. Every
+GET route of app.url_map is crawled with the real ids of every kind, then hypothesis generates parameter
+combinations (facet values that match, that do not, empty, odd unicode, huge numbers).
 """
 
 import io
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application
+from portal.assessments.models import Assessment, AssessmentEvent
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.demo.seed import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
@@ -30,7 +32,7 @@ from portal.search import indexer
 from portal.workflow import ApplicationState
 from tests.conftest import PASSWORD, login
 
-CANARY = re.compile(r"QZ[PAD][0-9CP]*Q")
+CANARY = re.compile(r"QZ[PADH][0-9CP]*Q")
 ROLES = ("anonymous", "company", "hospital", "reviewer")
 FACETS = ("catalogue", "batch", "key_area", "category", "device_class", "department", "district", "innovative")
 ARGS = (*FACETS, "status", "q", "page", "sort", "state", "per_page", "fmt")
@@ -50,6 +52,8 @@ def _plant_canaries() -> None:
             product.model = f"QZD{product.company_id}Q"
         else:
             product.model = f"QZP{product.company_id}P{product.id}Q"
+    for event in db.session.scalars(db.select(AssessmentEvent)):
+        event.note = f"QZH{event.assessment.hospital_id}Q"
     db.session.commit()
 
 
@@ -68,7 +72,8 @@ def oracle(app):
     db.session.add(reviewer)
     db.session.commit()
     company = db.session.scalar(db.select(User).where(User.role == Role.MANUFACTURER).order_by(User.id))
-    hospital = db.session.scalar(db.select(User).where(User.role == Role.HOSPITAL).order_by(User.id))
+    noted = db.select(Assessment.hospital_id).join(AssessmentEvent).limit(1)
+    hospital = db.session.scalar(db.select(User).where(User.hospital_id.in_(noted)).order_by(User.id))
     return {
         "users": {
             "company": (company.email, DEMO_PASSWORD),
@@ -76,6 +81,7 @@ def oracle(app):
             "reviewer": (reviewer.email, PASSWORD),
         },
         "company_id": company.company_id,
+        "hospital_id": hospital.hospital_id,
         "catalogue_id": catalogues[-1].id,
         "ids": _ids(),
         "values": _facet_values(),
@@ -85,7 +91,6 @@ def oracle(app):
 def _ids() -> dict[str, list]:
     from portal.accounts.models import ApiToken
     from portal.applications.models import Objection
-    from portal.assessments.models import Assessment
     from portal.directory.models import Company, Hospital
     from portal.products.models import Attachment
 
@@ -99,7 +104,7 @@ def _ids() -> dict[str, list]:
         "product_id": all_ids(Product, 40),
         "attachment_id": all_ids(Attachment, 20),
         "objection_id": all_ids(Objection),
-        "assessment_id": all_ids(Assessment, 4),
+        "assessment_id": _assessment_ids(),
         "hospital_id": all_ids(Hospital, 3),
         "company_id": all_ids(Company),
         "catalogue_id": all_ids(Catalogue),
@@ -111,6 +116,15 @@ def _ids() -> dict[str, list]:
         "fmt": ["csv", "xlsx"],
         "filename": ["css/portal.css"],
     }
+
+
+def _assessment_ids() -> list[int]:
+    """A few assessments of every hospital that has notes (the crawl opens each for every role)."""
+    rows = db.session.execute(db.select(Assessment.hospital_id, Assessment.id).join(AssessmentEvent).distinct())
+    by_hospital: dict[int, list[int]] = {}
+    for hospital_id, assessment_id in rows:
+        by_hospital.setdefault(hospital_id, []).append(assessment_id)
+    return sorted(i for ids in by_hospital.values() for i in ids[:3])
 
 
 def _facet_values() -> list[str]:
@@ -140,6 +154,8 @@ def _text(response) -> str:
 
 def _forbidden(role: str, found: str, oracle) -> bool:
     """Whether `role` may not see the canary `found`."""
+    if found.startswith("QZH"):
+        return role in ("anonymous", "company") or (role == "hospital" and found != f"QZH{oracle['hospital_id']}Q")
     if role in ("anonymous", "hospital"):
         return True
     if found.startswith("QZD"):
@@ -189,7 +205,11 @@ def test_no_route_shows_another_partys_canary(app, oracle, role):
             leaks += _check(client, role, oracle, url, seen=seen)
     assert leaks == [], "\n".join(leaks)
     # The oracle sees what each role may see, so silence means no leak rather than no canary reached.
-    own = {"company": f"QZD{oracle['company_id']}Q", "reviewer": f"QZA{oracle['catalogue_id']}C"}.get(role)
+    own = {
+        "company": f"QZD{oracle['company_id']}Q",
+        "reviewer": f"QZA{oracle['catalogue_id']}C",
+        "hospital": f"QZH{oracle['hospital_id']}Q",
+    }.get(role)
     assert own is None or any(c.startswith(own) for c in seen), (own, sorted(seen))
 
 
