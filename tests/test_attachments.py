@@ -15,6 +15,7 @@ from portal.core.errors import DomainError
 from portal.products.models import Attachment
 from portal.products.permissions import can_download
 from portal.products.storage import store_pdf
+from portal.workflow import ApplicationState
 from tests.conftest import login
 from tests.factories_company import *  # noqa: F403
 from tests.factories_company import PDF, field_errors, make_pdf_upload, product_form
@@ -152,7 +153,7 @@ def scene(db, make_company, make_user, make_catalogue, make_product, add_pdf, ma
     company_a, company_b = make_company(), make_company()
     catalogue_x, catalogue_y = make_catalogue(), make_catalogue()
     applied = make_product(company_a)
-    make_application(applied, make_batch(catalogue_x))
+    make_application(applied, make_batch(catalogue_x), state=ApplicationState.SUBMITTED)
     listed = make_product(company_a)
     batch = make_batch(catalogue_x)
     db.session.add(

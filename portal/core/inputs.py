@@ -19,6 +19,14 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
+class BadInput(BadRequest):
+    """400 with a Chinese message for the error page (and the API's JSON)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def parse_int(raw, low: int = 1, high: int = MAX_ID) -> int | None:
     """`raw` as an int in [low, high], or None. ASCII digits only: `isdigit()` also accepts '²', which int()
     refuses."""
@@ -27,6 +35,20 @@ def parse_int(raw, low: int = 1, high: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+MAX_PAGE = 100_000
+
+
+def read_page(name: str = "page") -> int:
+    """The page number asked for (1 when absent); anything but ASCII digits in 1..MAX_PAGE is a 400."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return 1
+    page = parse_int(raw, high=MAX_PAGE)
+    if page is None:
+        raise BadInput(f"参数「{name}」应为 1 到 {MAX_PAGE} 之间的整数。")
+    return page
 
 
 def _nul_field() -> str | None:
@@ -40,14 +62,6 @@ def _nul_field() -> str | None:
     if request.is_json and b"\\u0000" in request.get_data(cache=True):
         return "JSON"
     return None
-
-
-class BadInput(BadRequest):
-    """400 with a Chinese message for the error page (and the API's JSON)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def reject_nul():
