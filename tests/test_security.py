@@ -196,3 +196,10 @@ def test_the_error_log_names_the_user_by_id_only(app, client, login_as, caplog):
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert f"user={user.id})" in logged
     assert user.session_token not in logged
+
+
+def test_a_huge_id_in_a_select_field_is_a_form_error(client, login_as, make_company):
+    login_as(Role.ADMIN)
+    form = {"email": "new@b.cn", "role": "manufacturer", "company_id": "9" * 30, "password": "a-long-password-42"}
+    response = client.post("/admin/users/new", data=form)
+    assert response.status_code in (200, 400)
