@@ -1,6 +1,9 @@
 """Who may see and act on an application. Another company's application is "not found", never forbidden."""
 
+from sqlalchemy import and_, not_
+
 from portal.accounts.models import Role
+from portal.applications.models import Application
 from portal.workflow import APPLICATION, ApplicationState
 
 EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
@@ -25,10 +28,6 @@ def submitted_once(application) -> bool:
 
 def submitted_once_clause():
     """submitted_once() as a SQL condition on Application."""
-    from sqlalchemy import and_, not_
-
-    from portal.applications.models import Application
-
     return and_(
         Application.state != ApplicationState.DRAFT,
         not_(and_(Application.state == ApplicationState.WITHDRAWN, Application.submitted_at.is_(None))),
