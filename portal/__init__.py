@@ -40,10 +40,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (register every table)
     from portal.accounts.services import load_user_from_cookie
+    from portal.core.inputs import IdConverter
 
     login_manager.user_loader(load_user_from_cookie)
     login_manager.session_protection = "basic"
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     _register_hooks(app)
     _register_cli(app)
@@ -100,9 +102,11 @@ def _register_hooks(app: Flask) -> None:
     from portal.audit import labels
     from portal.core import errors_web, filters
     from portal.core.access import require_login
+    from portal.core.inputs import reject_nul
     from portal.core.security import set_security_headers
     from portal.notifications.services import send_after_request
 
+    app.before_request(reject_nul)
     app.before_request(require_login)
     app.after_request(set_security_headers)
     app.after_request(send_after_request)
@@ -114,9 +118,11 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.core.errors_cli import guard
+
     for spec in CLI_GROUPS:
         module_name, _, attribute = spec.partition(":")
-        app.cli.add_command(getattr(importlib.import_module(module_name), attribute))
+        app.cli.add_command(guard(getattr(importlib.import_module(module_name), attribute)))
 
 
 @event.listens_for(Engine, "connect")

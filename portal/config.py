@@ -53,7 +53,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_MAIL_SENDER": os.environ.get("PORTAL_MAIL_SENDER", "noreply@xinyou.example.cn"),
         # Unset: links follow the serving address (portal.core.links.base_url).
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
-        # Throttle: this many failed logins per e-mail (or 4x per address) in the window lock further tries.
+        # Throttle (portal/accounts/throttle.py): attempts per e-mail and address in the window; 4x per e-mail
+        # and per address from addresses the user has not logged in from before.
         "PORTAL_LOGIN_MAX_FAILURES": _int("PORTAL_LOGIN_MAX_FAILURES", 5),
         "PORTAL_LOGIN_WINDOW_MINUTES": _int("PORTAL_LOGIN_WINDOW_MINUTES", 15),
         "PORTAL_HTTPS": _bool("PORTAL_HTTPS", False),

@@ -195,7 +195,7 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):  # noqa: F811
     from portal.applications.models import Application
     from portal.search.outbox import APPLICATION
-    from portal.workflow import BatchState
+    from portal.workflow import ApplicationState, BatchState
 
     other = world.make_catalogue("BS-T", "宝山测试目录")
     apps = {}
@@ -203,7 +203,9 @@ def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, 
         entry = world.entry(name, company=("上海联影医疗科技股份有限公司", "联影"))
         batch = world.batch if catalogue is world.catalogue else world.make_batch(other, "第一批", date(2024, 1, 1))
         batch.state = BatchState.OPEN
-        a = Application(batch=batch, product=entry.product, company=entry.product.company)
+        a = Application(
+            batch=batch, product=entry.product, company=entry.product.company, state=ApplicationState.SUBMITTED
+        )
         db.session.add(a)
         db.session.flush()
         queue(APPLICATION, a.id)

@@ -1,9 +1,8 @@
 """Accounts: authentication with throttling, sessions that really end, user administration."""
 
-from datetime import timedelta
-
 from flask import current_app
 
+from portal.accounts import throttle
 from portal.accounts.models import Role, User, new_session_token
 from portal.accounts.passwords import (
     burn_time,
@@ -13,7 +12,6 @@ from portal.accounts.passwords import (
     verify_password,
 )
 from portal.audit.labels import field_changes
-from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.timeutil import utcnow
@@ -35,27 +33,17 @@ def load_user_from_cookie(cookie_id: str) -> User | None:
     return user
 
 
-def _recent_failures(*, subject: str | None = None, ip: str | None = None) -> int:
-    window = timedelta(minutes=current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"])
-    query = db.select(db.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login.failure", AuditEvent.created_at >= utcnow() - window
-    )
-    query = query.where(AuditEvent.subject == subject) if subject else query.where(AuditEvent.ip == ip)
-    return db.session.scalar(query)
-
-
 class LoginThrottled(DomainError):
     status_code = 429
 
 
 def authenticate(email: str, password: str, ip: str | None) -> User:
     """Return the user for these credentials or raise; every outcome is audited (caller commits)."""
-    email = normalise_email(email)
-    limit = current_app.config["PORTAL_LOGIN_MAX_FAILURES"]
-    minutes = current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"]
-    if _recent_failures(subject=email) >= limit or (ip and _recent_failures(ip=ip) >= 4 * limit):
+    email = normalise_email(email)[:254]
+    if not throttle.take_attempt(email, ip):
+        minutes = current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"]
         record("login.throttled", subject=email)
-        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试。")
+        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试（或从您常用的网络登录）。")
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
         burn_time(password)
@@ -70,6 +58,7 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    throttle.forget_failures(email, ip)
     record("login.success", actor=user, obj=user)
     return user
 

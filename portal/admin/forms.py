@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Scope
-from portal.core.forms import PortalForm, choices
+from portal.core.forms import PortalForm, choices, coerce_id
 from portal.core.reference import DISTRICTS
 from portal.directory.models import HospitalLevel
 from portal.products.models import ProductType
@@ -26,9 +26,9 @@ class UserForm(PortalForm):
     email = EmailField("邮箱", validators=[DataRequired("请输入邮箱。"), Length(max=254)])
     name = StringField("姓名", validators=[Optional(), Length(max=64)])
     role = SelectField("角色", choices=choices(Role.choices()))
-    company_id = SelectField("所属企业（企业用户）", coerce=int, validate_choice=False)
-    hospital_id = SelectField("所属医疗机构（医院用户）", coerce=int, validate_choice=False)
-    catalogue_ids = SelectMultipleField("负责目录（审核人员）", coerce=int, validate_choice=False)
+    company_id = SelectField("所属企业（企业用户）", coerce=coerce_id, validate_choice=False)
+    hospital_id = SelectField("所属医疗机构（医院用户）", coerce=coerce_id, validate_choice=False)
+    catalogue_ids = SelectMultipleField("负责目录（审核人员）", coerce=coerce_id, validate_choice=False)
     password = PasswordField("初始密码", validators=[Optional()])
     active = BooleanField("启用", default=True)
 

@@ -10,13 +10,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.api.auth import api_error, token_required
-from portal.api.blueprint import ERROR_SCHEMA, ID, bp, is_id, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment, Outcome
 from portal.catalogue.models import Batch, EntryStatus
 from portal.core import timeutil
 from portal.core.access import public
 from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.workflow import AssessmentState
 
@@ -64,10 +65,9 @@ def _int_arg(name: str, default: int, low: int, high: int):
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError(f"参数 {name} 应为整数。", field=name) from None
+    value = parse_int(raw, low=0)
+    if value is None:
+        raise DomainError(f"参数 {name} 应为整数（{low} 到 {high}）。", field=name)
     if not low <= value <= high:
         raise DomainError(f"参数 {name} 应在 {low} 到 {high} 之间。", field=name)
     return value
@@ -97,7 +97,8 @@ def assessments():
         batch = request.args.get("batch", "").strip()
         query = services.queue_query(user.hospital_id, filters)
         if batch:
-            query = query.where(Batch.id == int(batch)) if is_id(batch) else query.where(Batch.name == batch)
+            batch_id = parse_int(batch)
+            query = query.where(Batch.id == batch_id if batch_id is not None else Batch.name == batch[:64])
     except DomainError as exc:
         return _bad_request(exc)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))

@@ -4,9 +4,10 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import assessments
-from portal.api.blueprint import ERROR_SCHEMA, ID, bp, is_id, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.access import PUBLIC, public
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
@@ -37,7 +38,7 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise _BadParam(name, f"参数 {name} 应为正整数，收到「{raw[:20]}」。")
     value = int(raw)
     if not low <= value <= high:
@@ -57,11 +58,8 @@ def _filters() -> dict[str, str]:
         filters["catalogue"] = str(catalogue_id)
     batch = request.args.get("batch", "").strip()
     if batch:
-        stmt = (
-            select(Batch.id).where(Batch.id == int(batch))
-            if is_id(batch)
-            else select(Batch.id).where(Batch.name == batch)
-        )
+        batch_id = parse_int(batch)
+        stmt = select(Batch.id).where(Batch.id == batch_id if batch_id is not None else Batch.name == batch[:64])
         if catalogue_id is not None:
             stmt = stmt.where(Batch.catalogue_id == catalogue_id)
         ids = db.session.scalars(stmt).all()
@@ -180,7 +178,8 @@ ENTRIES_PATHS = {
         "get": {
             "summary": "检索目录条目",
             "description": "多个关键词须同时满足；支持中文片段、型号、注册证编号前缀、企业简称、同义词与拼音。"
-            "有 q 时按相关度排序，否则按入目录日期倒序。默认只返回在列产品。",
+            "有 q 时按相关度排序，否则按入目录日期倒序。默认只返回在列产品（status=delisted 返回已调出产品）。"
+            "筛选值没有匹配的条目时返回 200 与空列表（total 为 0）。",
             "parameters": [
                 _q("q", "检索词"),
                 _q("catalogue", "目录代码，如 SH-XYYX"),

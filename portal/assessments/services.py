@@ -27,6 +27,7 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
 from portal.core.identifiers import normalise
+from portal.core.inputs import parse_int
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import ASSESSMENT, AssessmentState, transition
@@ -286,10 +287,7 @@ def parse_filters(args) -> QueueFilters:
     state = args.get("state", "")
     if state not in {value for value, _ in STATE_FILTERS}:
         state = ""
-    try:
-        batch_id = int(args.get("batch") or 0) or None
-    except ValueError:
-        batch_id = None
+    batch_id = parse_int(args.get("batch"))
     sort = args.get("sort", "due")
     return QueueFilters(
         q=(args.get("q") or "").strip()[:100],

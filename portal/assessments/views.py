@@ -25,6 +25,7 @@ from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
+from portal.core.inputs import parse_int
 from portal.core.persistence import commit_or_stale
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.directory.models import Hospital
@@ -97,7 +98,7 @@ def queue():
 @roles(Role.HOSPITAL)
 def bulk():
     form = BulkForm()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     if form.validate_on_submit():
         items = db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids))).all() if ids else []
         if len(items) != len(set(ids)):

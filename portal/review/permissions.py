@@ -7,7 +7,7 @@ administration apart from it means no single account can both grant itself a cat
 """
 
 from portal.accounts.models import Role
-from portal.workflow import ApplicationState
+from portal.applications.permissions import submitted_once
 
 
 def _is(user, role) -> bool:
@@ -37,11 +37,11 @@ def can_manage_batch(user, batch) -> bool:
 
 def can_view_application(user, application) -> bool:
     # A draft is the company's unfinished work: nobody on the review side sees it.
-    return application.state is not ApplicationState.DRAFT and can_view_batch(user, application.batch)
+    return submitted_once(application) and can_view_batch(user, application.batch)
 
 
 def can_review(user, application) -> bool:
-    return application.state is not ApplicationState.DRAFT and can_manage_batch(user, application.batch)
+    return submitted_once(application) and can_manage_batch(user, application.batch)
 
 
 def can_resolve_objection(user, objection) -> bool:

@@ -475,6 +475,12 @@ def recommended_applications(batch: Batch) -> list[Application]:
     ).all()
 
 
+def notice_rows(batch: Batch) -> list[tuple[Application, dict]]:
+    """The public notice: each recommended application with the product as submitted in its last round (what was
+    reviewed), never the company's working copy, whose later edits are not public."""
+    return [(a, a.submissions[-1].snapshot if a.submissions else {}) for a in recommended_applications(batch)]
+
+
 def objection_limit() -> tuple[int, int]:
     cfg = current_app.config
     return cfg.get("PORTAL_OBJECTIONS_PER_HOUR", 5), 60

@@ -19,6 +19,7 @@ from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.core.forms import attach_error, choices
 from portal.core.identifiers import IdentifierError, parse_registration_no
+from portal.core.inputs import parse_int
 from portal.core.persistence import commit_or_stale
 from portal.core.reference import KEY_AREAS
 from portal.extensions import db
@@ -252,8 +253,7 @@ def batch_history(batch_id):
 
 
 def _arg_int(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.args.get(name))
 
 
 def _arg_date(name):
@@ -547,7 +547,7 @@ def notice(batch_id):
     return render_template(
         "review/notice.html",
         batch=batch,
-        applications=services.recommended_applications(batch),
+        rows=services.notice_rows(batch),
         running=services.notice_running(batch),
     )
 

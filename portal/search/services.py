@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
-from whoosh import query as Q
+from sqlalchemy import and_, false, func, or_, select
 from whoosh import sorting
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.identifiers import normalise
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
 from portal.search import indexer, ranking
-from portal.search.outbox import APPLICATION, ENTRY
-from portal.search.query import Filters, build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
+from portal.search.query import build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
+from portal.search.visibility import PUBLIC_STATUSES, application_scope, public_allowed
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,8 @@ def parse_filters(args) -> dict[str, str]:
         if not value:
             continue
         if name == "catalogue":
-            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value))
-            if cat_id is None and value.isdigit():
-                cat_id = int(value)
+            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value[:32]))
+            cat_id = cat_id if cat_id is not None else parse_int(value)
             chosen[name] = str(cat_id) if cat_id is not None else "0"
         else:
             chosen[name] = value
@@ -169,17 +168,9 @@ def search_entries(
     return _search_sql(text, filters, page, per_page, sort)
 
 
-def _filter_query(filters: dict[str, str], doc_type: str = ENTRY) -> Q.Query:
-    terms = [Q.Term("doc_type", doc_type), *Filters(filters).query()]
-    if doc_type == ENTRY and "status" not in filters:
-        terms.append(Q.Term("status", EntryStatus.LISTED.value))
-    return Q.And(terms)
-
-
-def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
-    key = (doc_type, *sorted(filters.items()))
+def _allowed(s, filters: dict[str, str]) -> set[int]:
     # Whoosh reads an empty filter as "no filter at all": allow a document number that no document has instead.
-    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type)) or {-1}
+    return public_allowed(s, filters) or {-1}
 
 
 # Without words (or sorted by date): newest first, then the ranking's prior signals and id.
@@ -301,19 +292,19 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
             )
         )
     if "status" in filters:
-        conds.append(
-            Entry.status == EntryStatus(filters["status"]) if filters["status"] in ("listed", "delisted") else False
-        )
+        status = filters["status"]
+        conds.append(Entry.status == EntryStatus(status) if status in PUBLIC_STATUSES else false())
     else:
         conds.append(Entry.status == EntryStatus.LISTED)
-    if "catalogue" in filters:
-        conds.append(Entry.catalogue_id == int(filters["catalogue"]) if filters["catalogue"].isdigit() else False)
-    if "batch" in filters:
-        conds.append(Entry.batch_id == int(filters["batch"]) if filters["batch"].isdigit() else False)
+    for name, column in (("catalogue", Entry.catalogue_id), ("batch", Entry.batch_id)):
+        if name in filters:
+            wanted = parse_int(filters[name])
+            conds.append(column == wanted if wanted is not None else false())
     for name, column in (
         ("key_area", Entry.key_area),
         ("device_class", Entry.device_class),
         ("category", Entry.product_type),
+        ("innovative", Entry.innovative_review),
     ):
         if name in filters:
             conds.append(column == filters[name])
@@ -384,13 +375,7 @@ def application_ids_matching(actor, text: str, catalogue_ids) -> list[int] | Non
         return None
     try:
         with idx.searcher() as s:
-            flt = Q.And(
-                [
-                    Q.Term("doc_type", APPLICATION),
-                    Q.Or([Q.Term("catalogue", str(c)) for c in sorted(allowed)]),
-                ]
-            )
-            found = ranking.ranked(s, build_query(text), set(s.docs_for_query(flt)), None)
+            found = ranking.ranked(s, build_query(text), set(s.docs_for_query(application_scope(allowed))), None)
             return [s.stored_fields(d)["doc_id"] for d in found.docnums]
     except Exception:
         log.exception("application search failed")

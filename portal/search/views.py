@@ -55,7 +55,7 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
         facet_order=[n for n in services.FACET_ORDER_ALL if n not in fixed],
         sorts=services.SORTS,
         export_args={
-            **{k: v for k, v in request.args.items() if k not in ("page", "sort") and v},
+            **{k: v for k, v in web.search_args().items() if k != "sort"},
             **{k: codes.get(v, v) if k == "catalogue" else v for k, v in fixed.items()},
         },
         **context,

@@ -8,14 +8,15 @@ from urllib.parse import urlencode
 from flask import Response, abort, request, url_for
 
 from portal.core import spreadsheet, timeutil
+from portal.core.inputs import parse_int
 from portal.search import services
 
 PER_PAGE_WEB = 20
 
 
 def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+    value = parse_int(request.args.get(name), high=10_000)
+    return default if value is None else value
 
 
 def read_request(fixed: dict[str, str] | None = None) -> dict:
@@ -32,13 +33,22 @@ def read_request(fixed: dict[str, str] | None = None) -> dict:
     }
 
 
+SEARCH_ARGS = (*services.FACET_ORDER_ALL, "q", "sort")
+
+
+def search_args() -> dict[str, str]:
+    """The request's search arguments that links carry on: only known names, so an argument named like a route's
+    own (`fmt`, `code`) or url_for's (`_external`) can never reach url_for."""
+    return {k: v for k, v in request.args.items() if v and k in SEARCH_ARGS}
+
+
 def link_builder(endpoint: str, view_args: dict, fixed: set[str]):
     """link(**changes): this search's URL with some arguments changed (None drops one; page resets).
 
     The path is built once: a page has a link per facet value, and url_for per link cost more than the
-    search itself.
+    search itself. Only known argument names are carried (search_args).
     """
-    keep = {k: v for k, v in request.args.items() if v and k != "page" and k not in fixed}
+    keep = {k: v for k, v in search_args().items() if k != "page" and k not in fixed}
     path = url_for(endpoint, **view_args)
 
     def link(**changes) -> str:
