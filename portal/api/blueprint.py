@@ -13,10 +13,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Ids are 32-bit integer columns: a larger number in a URL is "not found", never a database error (PostgreSQL).
 MAX_ID = 2**31 - 1
 ID = f"int(max={MAX_ID})"
-
-
-def is_id(text: str) -> bool:
-    return text.isdigit() and int(text) <= MAX_ID
 csrf.exempt(bp)
 
 

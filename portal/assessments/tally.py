@@ -55,38 +55,38 @@ def _before(obj, name):
 
 
 def _collect(session: Session, flush_context, instances) -> None:
-    deltas: dict[tuple[int, int], _Delta] = session.info.setdefault(_PENDING_KEY, {})
-
-    def delta(a: Assessment) -> _Delta:
-        key = (a.batch_id, a.hospital_id)
-        if key not in deltas:
-            deltas[key] = _Delta(a.due_at, a.due_at)
-        item = deltas[key]
-        item.due_min, item.due_max = min(item.due_min, a.due_at), max(item.due_max, a.due_at)
-        return item
-
+    """Note each change's contributions; new rows get their ids only in the flush, so they are keyed after it."""
+    changes: list = session.info.setdefault(_PENDING_KEY, [])
     for obj in session.new:
         if isinstance(obj, Assessment):
-            delta(obj).add(obj.state or AssessmentState.PENDING, obj.is_late, +1)
+            changes.append((obj, obj.state or AssessmentState.PENDING, obj.is_late, +1))
     for obj in session.dirty:
         if isinstance(obj, Assessment) and session.is_modified(obj):
             old_state, old_late = _before(obj, "state"), _before(obj, "is_late")
             if (old_state, old_late) != (obj.state, obj.is_late):
-                item = delta(obj)
-                item.add(old_state, old_late, -1)
-                item.add(obj.state, obj.is_late, +1)
+                changes += [(obj, old_state, old_late, -1), (obj, obj.state, obj.is_late, +1)]
     for obj in session.deleted:
         if isinstance(obj, Assessment):
-            delta(obj).add(_before(obj, "state"), _before(obj, "is_late"), -1)
+            changes.append((obj, _before(obj, "state"), _before(obj, "is_late"), -1))
+
+
+def _deltas(changes) -> dict[tuple[int, int], _Delta]:
+    deltas: dict[tuple[int, int], _Delta] = {}
+    for a, state, is_late, sign in changes:
+        key = (a.batch_id, a.hospital_id)
+        item = deltas.setdefault(key, _Delta(a.due_at, a.due_at))
+        item.due_min, item.due_max = min(item.due_min, a.due_at), max(item.due_max, a.due_at)
+        item.add(state, is_late, sign)
+    return deltas
 
 
 def _apply(session: Session, flush_context) -> None:
-    deltas = session.info.pop(_PENDING_KEY, None)
-    if not deltas:
+    changes = session.info.pop(_PENDING_KEY, None)
+    if not changes:
         return
     rows = [
         dict(batch_id=batch_id, hospital_id=hospital_id, due_min=item.due_min, due_max=item.due_max, **item.counts)
-        for (batch_id, hospital_id), item in sorted(deltas.items())  # one lock order: no deadlocks
+        for (batch_id, hospital_id), item in sorted(_deltas(changes).items())  # one lock order: no deadlocks
         if any(item.counts.values())
     ]
     connection = session.connection()
