@@ -68,6 +68,7 @@ BLUEPRINT_MODULES = (
     "portal.assessments.views",
     "portal.search.views",
     "portal.api.views",
+    "portal.adoption.views",
 )
 
 CLI_GROUPS = (
@@ -78,6 +79,7 @@ CLI_GROUPS = (
     "portal.notifications.cli:notifications_cli",
     "portal.assessments.cli:assessments_cli",
     "portal.search.cli:search_cli",
+    "portal.adoption.cli:adoption_cli",
 )
 
 

@@ -1,16 +1,19 @@
 """Creating the assessment queue of a catalogue update (DESIGN §4, "Publishing a batch", step 2).
 
-Used by publishing a batch and by `catalogue import --assess`. It is one set-based INSERT … SELECT that
-skips pairs that already exist (ON CONFLICT DO NOTHING on the unique hospital × entry constraint), so it is
-idempotent, safe when two processes run it at once, and fast for hundreds of thousands of rows.
+Used by publishing a batch and by `catalogue import --assess`; hospitals with new assessments are told. It is
+one set-based INSERT … SELECT that skips pairs that already exist (ON CONFLICT DO NOTHING on the unique
+hospital × entry constraint), so it is idempotent, safe when two processes run it at once, and fast for
+hundreds of thousands of rows.
 """
 
+from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.assessments.models import Assessment
+from portal.assessments.notices import tell_hospitals
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.core.timeutil import due_at, utcnow
 from portal.directory.models import Hospital
@@ -52,6 +55,8 @@ def create_assessments(batch: Batch, published_on: date) -> int:
         dialect.insert(Assessment)
         .from_select(columns, pairs)
         .on_conflict_do_nothing(index_elements=["hospital_id", "entry_id"])
-        .returning(Assessment.id)  # rowcount is not reliable for INSERT … SELECT on every driver
+        .returning(Assessment.hospital_id)  # rowcount is not reliable for INSERT … SELECT on every driver
     )
-    return len(db.session.execute(statement).all())
+    new_per_hospital = Counter(db.session.scalars(statement))
+    tell_hospitals(batch, published_on, new_per_hospital)
+    return sum(new_per_hospital.values())

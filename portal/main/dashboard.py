@@ -47,6 +47,7 @@ def _admin_board(user: User) -> Board:
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
         return Board(role="public", partial="catalogue/_home.html", data={"catalogues": published_catalogues()})
+    from portal.adoption.home import supervisor_board
     from portal.applications.home import manufacturer_board
     from portal.assessments.home import hospital_board
     from portal.review.home import reviewer_board
@@ -56,5 +57,6 @@ def dashboard_for(user) -> Board:
         Role.REVIEWER: reviewer_board,
         Role.HOSPITAL: hospital_board,
         Role.ADMIN: _admin_board,
+        Role.SUPERVISOR: supervisor_board,
     }
     return builders[user.role](user)
