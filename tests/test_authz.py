@@ -55,6 +55,7 @@ def _url_args(app) -> dict:
         "filename": "css/portal.css",
         "synonym_id": db.session.scalar(db.text("SELECT min(id) FROM synonym")),
         "fmt": "csv",
+        "month": "2026-01",
     }
 
 

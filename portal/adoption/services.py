@@ -150,6 +150,8 @@ def bulk_report(actor, month, values: dict, *, now: datetime | None = None) -> i
         try:
             report_usage(actor, assessment, month, raw, now=now)
         except DomainError as exc:
+            if assessment.entry.product_name in exc.message:
+                raise
             raise DomainError(
                 f"「{assessment.entry.product_name}」：{exc.message}", field=f"uses_{assessment.id}"
             ) from None

@@ -197,5 +197,5 @@ def figures_page():
         reach=figures.reach(scope),
         totals=figures.totals(districts),
         districts=districts,
-        chart=dashboard_views.district_chart(districts, public=True),
+        district_data=dashboard_views.district_chart(districts, public=True),
     )
