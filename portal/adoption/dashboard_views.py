@@ -111,7 +111,8 @@ def trend_chart(rows: list[dict]) -> dict:
 def dashboard():
     scope, catalogue, batch = _scope()
     now = timeutil.utcnow()
-    districts = figures.by_district(scope, now)
+    hospital_rows = figures.hospital_counts(scope, now)
+    districts = figures.by_district(hospital_rows)
     totals = figures.totals(districts)
     trend = figures.trends(scope, recent_months(timeutil.today_shanghai(now), TREND_MONTHS))
     return render_template(
@@ -122,9 +123,9 @@ def dashboard():
         args=_selection_args(catalogue, batch),
         district=scope_district(current_user),
         totals=totals,
-        reach=figures.reach(scope),
+        reach=figures.reach(scope, hospital_rows),
         districts=districts,
-        hospitals=figures.by_hospital(scope, page_number(), per_page(), now),
+        hospitals=figures.ranked(hospital_rows, page_number(), per_page()),
         trend=trend,
         overdue=figures.page_of(figures.overdue(scope, now), page_number("opage"), per_page()),
         charts={"funnel": funnel_chart(totals), "district": district_chart(districts), "trend": trend_chart(trend)},
@@ -140,8 +141,9 @@ def dashboard():
 def dashboard_export():
     scope, catalogue, batch = _scope()
     now = timeutil.utcnow()
-    districts = figures.by_district(scope, now)
-    hospitals = figures.by_hospital(scope, 1, 1_000_000, now).items
+    hospital_rows = figures.hospital_counts(scope, now)
+    districts = figures.by_district(hospital_rows)
+    hospitals = figures.ranked(hospital_rows, 1, len(hospital_rows) or 1).items
     trend = figures.trends(scope, recent_months(timeutil.today_shanghai(now), TREND_MONTHS))
     overdue = db.session.execute(figures.overdue(scope, now)).all()
     label = "-".join(
@@ -179,7 +181,7 @@ def hospital(hospital_id):
         "adoption/drill.html",
         title=item.name,
         subtitle=f"{item.district} · {item.level.label}",
-        totals=figures.totals(figures.by_district(scope)),
+        totals=figures.totals(figures.by_district(figures.hospital_counts(scope))),
         page=page,
         months=figures.usage_by_month([row[0].id for row in page.items]),
         export_url=url_for("adoption.hospital_export", hospital_id=item.id, **_selection_args(catalogue, batch)),
@@ -219,7 +221,7 @@ def entry(entry_id):
         "adoption/drill.html",
         title=item.product_name,
         subtitle=f"{item.manufacturer} · {item.registration_no} · {item.catalogue.name}{item.batch.name}",
-        totals=figures.totals(figures.by_district(scope)),
+        totals=figures.totals(figures.by_district(figures.hospital_counts(scope))),
         page=page,
         months=figures.usage_by_month([row[0].id for row in page.items]),
         export_url=url_for("adoption.entry_export", entry_id=item.id, **_selection_args(catalogue, batch)),

@@ -187,14 +187,14 @@ def figures_page():
     choices = dashboard_views.selection_choices()
     catalogue, batch = dashboard_views.selection()
     scope = figures.Scope(catalogue_id=catalogue.id if catalogue else None, batch_id=batch.id if batch else None)
-    districts = figures.by_district(scope)
-    districts.sort(key=lambda r: r["district"])
+    hospital_rows = figures.hospital_counts(scope)
+    districts = sorted(figures.by_district(hospital_rows), key=lambda r: r["district"])
     return render_template(
         "adoption/figures.html",
         choices=choices,
         catalogue=catalogue,
         batch=batch,
-        reach=figures.reach(scope),
+        reach=figures.reach(scope, hospital_rows),
         totals=figures.totals(districts),
         districts=districts,
         district_data=dashboard_views.district_chart(districts, public=True),
