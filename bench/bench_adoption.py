@@ -73,13 +73,16 @@ BUILD_SQL = [
               (h.id + e.id) % 10 < 7 AND (h.id + e.id) % 45 > 30,
               now(), 1
        FROM hospital h CROSS JOIN entry e""",
-    """INSERT INTO equipping (assessment_id, equipped_on, route, note, recorded_by_id, recorded_at)
-       SELECT id, (decided_at + interval '10 days')::date, 'tender', '', :user, now()
+    """INSERT INTO equipping (assessment_id, equipped_on, route, note, uses_total, recorded_by_id, recorded_at)
+       SELECT id, (decided_at + interval '10 days')::date, 'tender', '', 0, :user, now()
        FROM assessment WHERE outcome = 'admitted' AND id % 2 = 0""",
     """INSERT INTO usage_report (assessment_id, month, uses, reported_by_id, reported_at)
        SELECT q.assessment_id, to_char(q.equipped_on + m * interval '1 month', 'YYYY-MM'), (q.assessment_id + m) % 30,
               :user, now()
        FROM equipping q CROSS JOIN generate_series(0, 2) m""",
+    """UPDATE equipping SET uses_total = u.total
+       FROM (SELECT assessment_id, sum(uses) AS total FROM usage_report GROUP BY assessment_id) u
+       WHERE u.assessment_id = equipping.assessment_id""",
 ]
 
 

@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('equipped_on', sa.Date(), nullable=False),
     sa.Column('route', sa.Enum('online', 'tender', 'negotiated', 'lease', 'other', name='procurementroute', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('uses_total', sa.Integer(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_equipping_assessment_id_assessment'), ondelete='CASCADE'),

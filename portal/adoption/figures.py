@@ -19,11 +19,6 @@ from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import AssessmentState
 
-USES = (
-    sa.select(UsageReport.assessment_id, sa.func.sum(UsageReport.uses).label("uses"))
-    .group_by(UsageReport.assessment_id)
-    .subquery("uses")
-)
 COUNT_KEYS = (
     "hospitals",
     "decided",
@@ -81,13 +76,13 @@ def count_columns(now: datetime) -> list:
         _sum(is_open).label("open"),
         _sum(sa.and_(is_open, Assessment.due_at < now)).label("overdue"),
         _sum(sa.and_(admitted, Equipping.id.is_not(None))).label("equipped"),
-        _sum(sa.func.coalesce(USES.c.uses, 0) > 0).label("in_use"),
-        sa.func.coalesce(sa.func.sum(USES.c.uses), 0).label("uses"),
+        _sum(Equipping.uses_total > 0).label("in_use"),
+        sa.func.coalesce(sa.func.sum(Equipping.uses_total), 0).label("uses"),
     ]
 
 
 def base_query(columns, scope: Scope, *, adoption: bool = True):
-    """Assessments of public hospitals in `scope`, with equipping and total uses joined when `adoption`."""
+    """Assessments of public hospitals in `scope`, with equipping (and so total uses) joined when `adoption`."""
     query = (
         sa.select(*columns)
         .select_from(Assessment)
@@ -96,9 +91,7 @@ def base_query(columns, scope: Scope, *, adoption: bool = True):
         .where(Hospital.is_public.is_(True))
     )
     if adoption:
-        query = query.outerjoin(Equipping, Equipping.assessment_id == Assessment.id).outerjoin(
-            USES, USES.c.assessment_id == Assessment.id
-        )
+        query = query.outerjoin(Equipping, Equipping.assessment_id == Assessment.id)
     return scope.apply(query)
 
 
@@ -190,7 +183,7 @@ def totals(district_rows: list[dict]) -> dict:
 
 
 def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
-    """"N 款产品已进入 M 家医疗机构": entries admitted somewhere, and hospitals that admitted something."""
+    """ "N 款产品已进入 M 家医疗机构": entries admitted somewhere, and hospitals that admitted something."""
     admitted = sa.and_(Assessment.state == AssessmentState.DECIDED, Assessment.outcome == Outcome.ADMITTED)
     row = db.session.execute(
         base_query(
@@ -304,7 +297,9 @@ def usage_by_month(assessment_ids: list[int]) -> dict[int, list]:
 def assessment_rows(scope: Scope):
     """Drill-down rows (assessment, hospital, entry, equipping, total uses) in scope: a query to page."""
     return (
-        base_query([Assessment, Hospital, Entry, Equipping, sa.func.coalesce(USES.c.uses, 0).label("uses")], scope)
+        base_query(
+            [Assessment, Hospital, Entry, Equipping, sa.func.coalesce(Equipping.uses_total, 0).label("uses")], scope
+        )
         .join(Entry, Entry.id == Assessment.entry_id)
         .order_by(Hospital.district, Hospital.name, Entry.product_name, Assessment.id)
     )

@@ -27,6 +27,9 @@ class Equipping(db.Model):
     equipped_on: Mapped[date] = mapped_column(sa.Date)
     route: Mapped[ProcurementRoute] = mapped_column(enum_column(ProcurementRoute))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The sum of the use reports, kept by the service that writes them, so that the dashboards aggregate one
+    # row per equipped assessment instead of every monthly report.
+    uses_total: Mapped[int] = mapped_column(default=0)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
 

@@ -109,7 +109,9 @@ def report_usage(actor, assessment, month, uses, *, now: datetime | None = None)
     current = month_of(timeutil.today_shanghai(now))
     if month > current:
         raise DomainError(f"不能填报未来月份（{month}）的使用情况；本月为 {current}。", field="month")
-    equipping = equipping_of(assessment)
+    equipping = db.session.scalar(
+        sa.select(Equipping).where(Equipping.assessment_id == assessment.id).with_for_update()
+    )  # locked: reports of one product are written one at a time, so uses_total never misses one
     if equipping is None:
         raise DomainError("请先登记配备日期，再填报使用情况。", field="equipped_on")
     if month < month_of(equipping.equipped_on):
@@ -123,6 +125,10 @@ def report_usage(actor, assessment, month, uses, *, now: datetime | None = None)
     report = report or UsageReport(assessment_id=assessment.id, month=month)
     report.uses, report.reported_by_id, report.reported_at = uses, actor.id, now or timeutil.utcnow()
     db.session.add(report)
+    db.session.flush()
+    equipping.uses_total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(UsageReport.uses), 0)).where(UsageReport.assessment_id == assessment.id)
+    )
     if previous != uses:
         record(
             "adoption.usage",
