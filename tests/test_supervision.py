@@ -184,3 +184,10 @@ def test_supervisor_accounts_from_the_command_line_and_admin(app, db, client, ma
     assert client.post("/admin/users/new", data=data).status_code == 302
     user = db.session.scalar(db.select(User).where(User.email == "city@wjw.cn"))
     assert user.role is Role.SUPERVISOR and user.district is None and user.scope_label == "全市"
+
+
+def test_supervisor_home_page_counts_the_overdue_of_its_scope(db, client, world):
+    login(client, world["baoshan"].email)
+    html = client.get("/").get_data(as_text=True)
+    assert "已逾期未完成的入院评估" in html and "进入监管看板" in html
+    assert "催办 1 项已逾期的评估" in html  # 宝山某医院's one item of 第二批
