@@ -208,3 +208,34 @@ def test_hospitals_are_told_of_new_assessments(db, make_catalogue, make_hospital
     assert create_assessments(batch, batch.published_on) == 0  # nothing new: nobody is told again
     db.session.commit()
     assert db.session.scalar(_db.select(_db.func.count(Notification.id)).where(Notification.user_id == user.id)) == 1
+
+
+def _strip(rows):
+    return sorted(rows, key=lambda r: r["hospital_id"])
+
+
+def test_rollups_stay_equal_to_the_data(app, db, world, make_user):
+    from portal.accounts.models import Role
+    from portal.adoption import figures
+    from portal.adoption.models import HospitalRollup
+    from portal.assessments.services import close_for_entry, decide
+    from portal.catalogue.models import Entry
+
+    scope = figures.Scope(catalogue_id=world["catalogue"].id)
+    services.report_usage(world["user_a"], world["admitted"], this_month(), 12)
+    decide(world["user_b"], world["b_items"][0], "not_applicable", "无相应科室")
+    db.session.commit()
+    close_for_entry(make_user(Role.ADMIN), db.session.get(Entry, world["open"][1].entry_id))  # a delisting
+    db.session.commit()
+    live = figures._live_hospital_counts(scope, None)
+    assert _strip(figures.hospital_counts(scope)) == _strip(live)
+    assert sum(r["uses"] for r in live) == 12 and sum(r["not_applicable"] for r in live) == 1
+    trend = {r["month"]: r for r in figures.trends(scope, [this_month()])}
+    assert trend[this_month()]["uses"] == 12
+    # `adoption rollup` rebuilds it from scratch.
+    db.session.execute(db.delete(HospitalRollup))
+    db.session.commit()
+    assert figures.hospital_counts(scope) == []
+    result = app.test_cli_runner().invoke(args=["adoption", "rollup"])
+    assert result.exit_code == 0, result.output
+    assert _strip(figures.hospital_counts(scope)) == _strip(live)

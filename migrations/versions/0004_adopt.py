@@ -1,4 +1,4 @@
-"""adoption: equipping, use reports, chases, usage reminders
+"""adoption: equipping, use reports, chases, usage reminders, dashboard rollups
 
 Revision ID: 0004_adopt
 Revises: 0003
@@ -66,9 +66,48 @@ def upgrade():
     with op.batch_alter_table('usage_report', schema=None) as batch_op:
         batch_op.create_index('ix_usage_report_month', ['month'], unique=False)
 
+    op.create_table('hospital_rollup',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('hospital_id', sa.Integer(), nullable=False),
+    sa.Column('district', sa.String(length=16), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('hospitals', sa.Integer(), nullable=False),
+    sa.Column('decided', sa.Integer(), nullable=False),
+    sa.Column('admitted', sa.Integer(), nullable=False),
+    sa.Column('declined', sa.Integer(), nullable=False),
+    sa.Column('not_applicable', sa.Integer(), nullable=False),
+    sa.Column('on_time', sa.Integer(), nullable=False),
+    sa.Column('late', sa.Integer(), nullable=False),
+    sa.Column('open', sa.Integer(), nullable=False),
+    sa.Column('equipped', sa.Integer(), nullable=False),
+    sa.Column('in_use', sa.Integer(), nullable=False),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_hospital_rollup_batch_id_batch'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['hospital_id'], ['hospital.id'], name=op.f('fk_hospital_rollup_hospital_id_hospital'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('batch_id', 'hospital_id', name=op.f('pk_hospital_rollup'))
+    )
+    with op.batch_alter_table('hospital_rollup', schema=None) as batch_op:
+        batch_op.create_index('ix_hospital_rollup_district', ['district'], unique=False)
+
+    op.create_table('month_rollup',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('hospital_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('decisions', sa.Integer(), nullable=False),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_month_rollup_batch_id_batch'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['hospital_id'], ['hospital.id'], name=op.f('fk_month_rollup_hospital_id_hospital'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('batch_id', 'hospital_id', 'month', name=op.f('pk_month_rollup'))
+    )
 
 
 def downgrade():
+    op.drop_table('month_rollup')
+    with op.batch_alter_table('hospital_rollup', schema=None) as batch_op:
+        batch_op.drop_index('ix_hospital_rollup_district')
+
+    op.drop_table('hospital_rollup')
+
     with op.batch_alter_table('usage_report', schema=None) as batch_op:
         batch_op.drop_index('ix_usage_report_month')
 

@@ -105,3 +105,16 @@ def remind(dry_run):
         click.echo(f"{batch.hospital.name}：{batch.month} 缺 {len(batch.products)} 个产品的使用情况（{who}）")
     verb = "将发送" if dry_run else "已发送"
     click.echo(f"{verb} {len(batches)} 条使用情况提醒。")
+
+
+@adoption_cli.command("rollup")
+def rollup_command():
+    """Rebuild the dashboards' rollups of every batch from the data (after an upgrade or a restore)."""
+    from portal.adoption.rollup import refresh
+    from portal.assessments.models import Assessment
+
+    batch_ids = db.session.scalars(sa.select(Assessment.batch_id).distinct().order_by(Assessment.batch_id)).all()
+    for batch_id in batch_ids:
+        refresh(db.session, batch_id)
+        db.session.commit()
+    click.echo(f"已重建 {len(batch_ids)} 个批次的统计汇总。")

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.adoption.models import Equipping, UsageReport
+from portal.adoption.models import Equipping, HospitalRollup, MonthRollup, UsageReport
 from portal.assessments.models import Assessment, Outcome
 from portal.assessments.services import OPEN_STATES
 from portal.catalogue.models import Batch, Entry
@@ -141,9 +141,38 @@ def by_entry(scope: Scope, now: datetime | None = None) -> list[dict]:
     return [{key: row[key] for key in REPORT_KEYS} for row in entry_counts(scope, now)]
 
 
+def _rollup_scope(query, scope: Scope, model):
+    if scope.catalogue_id:
+        query = query.join(Batch, Batch.id == model.batch_id).where(Batch.catalogue_id == scope.catalogue_id)
+    if scope.batch_id:
+        query = query.where(model.batch_id == scope.batch_id)
+    if scope.district:
+        query = query.where(Hospital.district == scope.district)
+    if scope.hospital_id:
+        query = query.where(model.hospital_id == scope.hospital_id)
+    return query
+
+
 def hospital_counts(scope: Scope, now: datetime | None = None) -> list[dict]:
-    """Every count per hospital in scope: the one scan a dashboard makes; districts, the funnel and the ranking
-    are summed from these rows (12,000 at most) instead of scanning the assessments again."""
+    """Every count per hospital in scope, read from the rollup (one row per batch × hospital); districts, the
+    funnel and the ranking are summed from these rows. An entry's scope is counted from its assessments."""
+    if scope.entry_id:
+        return _live_hospital_counts(scope, now)
+    now = now or timeutil.utcnow()
+    r = HospitalRollup
+    stored = [sa.func.coalesce(sa.func.sum(getattr(r, key)), 0).label(key) for key in COUNT_KEYS if key != "overdue"]
+    overdue = sa.func.coalesce(sa.func.sum(sa.case((r.due_at < now, r.open), else_=0)), 0).label("overdue")
+    query = (
+        sa.select(Hospital.id, Hospital.name, Hospital.district, *stored, overdue)
+        .select_from(r)
+        .join(Hospital, Hospital.id == r.hospital_id)
+        .group_by(Hospital.id, Hospital.name, Hospital.district)
+    )
+    rows = db.session.execute(_rollup_scope(query, scope, r))
+    return [{"hospital_id": x.id, "hospital": x.name, "district": x.district, **counts(x)} for x in rows]
+
+
+def _live_hospital_counts(scope: Scope, now: datetime | None) -> list[dict]:
     now = now or timeutil.utcnow()
     query = base_query([Hospital.id, Hospital.name, Hospital.district, *count_columns(now)], scope)
     rows = db.session.execute(query.group_by(Hospital.id, Hospital.name, Hospital.district))
@@ -183,20 +212,21 @@ def totals(district_rows: list[dict]) -> dict:
 
 
 def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
-    """ "N 款产品已进入 M 家医疗机构": entries admitted somewhere, and hospitals that admitted something."""
+    """ "N 款产品已进入 M 家医疗机构": entries admitted somewhere in scope (an indexed probe per entry, never a
+    scan of the assessments), and hospitals that admitted something."""
     admitted = sa.and_(Assessment.state == AssessmentState.DECIDED, Assessment.outcome == Outcome.ADMITTED)
-    row = db.session.execute(
-        base_query(
-            [
-                sa.func.count(sa.distinct(sa.case((admitted, Assessment.entry_id)))).label("products"),
-                sa.func.count(sa.distinct(Assessment.entry_id)).label("listed"),
-            ],
-            scope,
-            adoption=False,
-        )
-    ).one()
+
+    def probe(*conditions):
+        query = base_query([sa.literal(1)], scope, adoption=False).where(Assessment.entry_id == Entry.id, *conditions)
+        return sa.exists(query)
+
+    entries = sa.select(sa.func.count(Entry.id))
+    if scope.entry_id:
+        entries = entries.where(Entry.id == scope.entry_id)
+    listed = db.session.scalar(entries.where(probe()))
+    products = db.session.scalar(entries.where(probe(admitted)))
     hospitals = sum(1 for r in hospital_rows if r["admitted"])
-    return {"products": row.products, "hospitals": hospitals, "listed": row.listed}
+    return {"products": products or 0, "hospitals": hospitals, "listed": listed or 0}
 
 
 @dataclass
@@ -241,25 +271,16 @@ def _month(column):
 
 
 def trends(scope: Scope, months: list[str]) -> list[dict]:
-    """Per month of `months`: decisions made (late ones too) and uses reported."""
-    decided_month = _month(Assessment.decided_at)
-    decisions = dict(
-        db.session.execute(
-            base_query([decided_month, sa.func.count(Assessment.id)], scope, adoption=False)
-            .where(Assessment.state == AssessmentState.DECIDED, decided_month.in_(months))
-            .group_by(decided_month)
-        ).all()
+    """Per month of `months`: decisions made (late ones too) and uses reported, from the month rollup."""
+    r = MonthRollup
+    query = (
+        sa.select(r.month, sa.func.sum(r.decisions), sa.func.sum(r.uses))
+        .join(Hospital, Hospital.id == r.hospital_id)
+        .where(Hospital.is_public.is_(True), r.month.in_(months))
+        .group_by(r.month)
     )
-    uses_query = (
-        sa.select(UsageReport.month, sa.func.sum(UsageReport.uses))
-        .join(Assessment, Assessment.id == UsageReport.assessment_id)
-        .join(Hospital, Hospital.id == Assessment.hospital_id)
-        .join(Batch, Batch.id == Assessment.batch_id)
-        .where(Hospital.is_public.is_(True), UsageReport.month.in_(months))
-        .group_by(UsageReport.month)
-    )
-    uses = dict(db.session.execute(scope.apply(uses_query)).all())
-    return [{"month": m, "decisions": int(decisions.get(m, 0)), "uses": int(uses.get(m, 0))} for m in months]
+    found = {m: (int(d or 0), int(u or 0)) for m, d, u in db.session.execute(_rollup_scope(query, scope, r))}
+    return [{"month": m, "decisions": found.get(m, (0, 0))[0], "uses": found.get(m, (0, 0))[1]} for m in months]
 
 
 def overdue(scope: Scope, now: datetime | None = None):
@@ -274,7 +295,7 @@ def overdue(scope: Scope, now: datetime | None = None):
         .join(Batch, Batch.id == Assessment.batch_id)
         .outerjoin(Chase, Chase.assessment_id == Assessment.id)
         .where(Hospital.is_public.is_(True), Assessment.state.in_(OPEN_STATES), Assessment.due_at < now)
-        .order_by(Assessment.due_at, Hospital.district, Hospital.name, Entry.product_name)
+        .order_by(Assessment.due_at, Assessment.id)  # oldest deadline first; the id keeps a page cheap
     )
     return scope.apply(query)
 

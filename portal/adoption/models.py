@@ -75,3 +75,40 @@ class UsageReminder(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id", ondelete="CASCADE"))
     month: Mapped[str] = mapped_column(sa.String(7))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+
+
+class HospitalRollup(db.Model):
+    """The counts of one batch × one hospital, refreshed in the transaction that changes them (see rollup.py):
+    the dashboards read these 12,000 rows per batch instead of 2.4 million assessments. Overdue is not stored:
+    all assessments of a batch share one due date, so the open ones are overdue once it has passed."""
+
+    __tablename__ = "hospital_rollup"
+    __table_args__ = (sa.Index("ix_hospital_rollup_district", "district"),)
+
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id", ondelete="CASCADE"), primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(16))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hospitals: Mapped[int] = mapped_column(default=0)  # assessments: one per entry the hospital must assess
+    decided: Mapped[int] = mapped_column(default=0)
+    admitted: Mapped[int] = mapped_column(default=0)
+    declined: Mapped[int] = mapped_column(default=0)
+    not_applicable: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    equipped: Mapped[int] = mapped_column(default=0)
+    in_use: Mapped[int] = mapped_column(default=0)
+    uses: Mapped[int] = mapped_column(default=0)
+
+
+class MonthRollup(db.Model):
+    """Decisions made and uses reported per batch × hospital × month (Shanghai), for the trend charts."""
+
+    __tablename__ = "month_rollup"
+
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    decisions: Mapped[int] = mapped_column(default=0)
+    uses: Mapped[int] = mapped_column(default=0)

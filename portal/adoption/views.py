@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.adoption import dashboard_views, figures, services
+from portal.adoption import dashboard_views, figures, rollup, services  # noqa: F401  (rollup: its listeners)
 from portal.adoption.blueprint import bp, page_number, per_page, xlsx
 from portal.adoption.forms import EquipForm, MonthForm, UsageForm
 from portal.adoption.months import month_of, parse_month

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
+from blinker import Namespace
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.assessments.models import Assessment
@@ -19,6 +20,9 @@ from portal.core.timeutil import due_at, utcnow
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import AssessmentState
+
+# Sent after a bulk creation (rows the ORM never saw) with the batch; higher areas keep derived data with it.
+assessments_created = Namespace().signal("assessments-created")
 
 
 def hospitals_in_scope(catalogue):
@@ -59,4 +63,6 @@ def create_assessments(batch: Batch, published_on: date) -> int:
     )
     new_per_hospital = Counter(db.session.scalars(statement))
     tell_hospitals(batch, published_on, new_per_hospital)
+    if new_per_hospital:
+        assessments_created.send(batch)
     return sum(new_per_hospital.values())
