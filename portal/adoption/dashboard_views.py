@@ -127,7 +127,7 @@ def dashboard():
         districts=districts,
         hospitals=figures.ranked(hospital_rows, page_number(), per_page()),
         trend=trend,
-        overdue=figures.page_of(figures.overdue(scope, now), page_number("opage"), per_page()),
+        overdue=figures.overdue_page(scope, totals["overdue"], page_number("opage"), per_page(), now),
         charts={"funnel": funnel_chart(totals), "district": district_chart(districts), "trend": trend_chart(trend)},
         chase_form=ConfirmForm(formdata=None),
         can_chase=current_user.role is Role.SUPERVISOR,
