@@ -69,7 +69,6 @@ def upgrade():
     op.create_table('hospital_rollup',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('hospital_id', sa.Integer(), nullable=False),
-    sa.Column('district', sa.String(length=16), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('hospitals', sa.Integer(), nullable=False),
     sa.Column('decided', sa.Integer(), nullable=False),
@@ -86,9 +85,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['hospital_id'], ['hospital.id'], name=op.f('fk_hospital_rollup_hospital_id_hospital'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('batch_id', 'hospital_id', name=op.f('pk_hospital_rollup'))
     )
-    with op.batch_alter_table('hospital_rollup', schema=None) as batch_op:
-        batch_op.create_index('ix_hospital_rollup_district', ['district'], unique=False)
-
     op.create_table('month_rollup',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('hospital_id', sa.Integer(), nullable=False),
@@ -103,9 +99,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('month_rollup')
-    with op.batch_alter_table('hospital_rollup', schema=None) as batch_op:
-        batch_op.drop_index('ix_hospital_rollup_district')
-
     op.drop_table('hospital_rollup')
 
     with op.batch_alter_table('usage_report', schema=None) as batch_op:

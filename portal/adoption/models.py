@@ -83,11 +83,9 @@ class HospitalRollup(db.Model):
     all assessments of a batch share one due date, so the open ones are overdue once it has passed."""
 
     __tablename__ = "hospital_rollup"
-    __table_args__ = (sa.Index("ix_hospital_rollup_district", "district"),)
 
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True)
     hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id", ondelete="CASCADE"), primary_key=True)
-    district: Mapped[str] = mapped_column(sa.String(16))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hospitals: Mapped[int] = mapped_column(default=0)  # assessments: one per entry the hospital must assess
     decided: Mapped[int] = mapped_column(default=0)

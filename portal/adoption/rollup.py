@@ -90,17 +90,15 @@ def refresh(session, batch_id: int, hospital_ids: list[int] | None = None) -> No
         session.execute(_slice(sa.delete(model), batch_id, hospital_ids, model))
     columns = [c for c in count_columns(timeutil.utcnow()) if c.name != "overdue"]
     counts = _slice(
-        sa.select(
-            Assessment.batch_id, Assessment.hospital_id, Hospital.district, sa.func.max(Assessment.due_at), *columns
-        )
+        sa.select(Assessment.batch_id, Assessment.hospital_id, sa.func.max(Assessment.due_at), *columns)
         .join(Hospital, Hospital.id == Assessment.hospital_id)
         .outerjoin(Equipping, Equipping.assessment_id == Assessment.id)
         .where(Hospital.is_public.is_(True))
-        .group_by(Assessment.batch_id, Assessment.hospital_id, Hospital.district),
+        .group_by(Assessment.batch_id, Assessment.hospital_id),
         batch_id,
         hospital_ids,
     )
-    names = ["batch_id", "hospital_id", "district", "due_at", *(c.name for c in columns)]
+    names = ["batch_id", "hospital_id", "due_at", *(c.name for c in columns)]
     session.execute(sa.insert(HospitalRollup).from_select(names, counts))
     month = _month(Assessment.decided_at)
     decisions = _slice(
