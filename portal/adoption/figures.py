@@ -218,7 +218,9 @@ def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
 
     def probe(*conditions):
         query = base_query([sa.literal(1)], scope, adoption=False).where(Assessment.entry_id == Entry.id, *conditions)
-        return sa.exists(query)
+        # LIMIT keeps PostgreSQL from turning the probe into a hash semi-join over every assessment: each entry
+        # is looked up through the entry_id index and stops at the first match.
+        return sa.exists(query.limit(1))
 
     entries = sa.select(sa.func.count(Entry.id))
     if scope.entry_id:
