@@ -213,7 +213,7 @@ def totals(district_rows: list[dict]) -> dict:
 
 def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
     """ "N 款产品已进入 M 家医疗机构": entries admitted somewhere in scope (an indexed probe per entry, never a
-    scan of the assessments), and hospitals that admitted something."""
+    scan of the assessments), hospitals that admitted something, and the catalogue products selected."""
     admitted = sa.and_(Assessment.state == AssessmentState.DECIDED, Assessment.outcome == Outcome.ADMITTED)
 
     def probe(*conditions):
@@ -223,9 +223,12 @@ def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
         return sa.exists(query.limit(1))
 
     entries = sa.select(sa.func.count(Entry.id))
+    for column, value in ((Entry.catalogue_id, scope.catalogue_id), (Entry.batch_id, scope.batch_id)):
+        entries = entries.where(column == value) if value else entries
     if scope.entry_id:
         entries = entries.where(Entry.id == scope.entry_id)
-    listed = db.session.scalar(entries.where(probe()))
+    # The selection's catalogue products, whatever the district: a count over entries, not a probe of each.
+    listed = db.session.scalar(entries)
     products = db.session.scalar(entries.where(probe(admitted)))
     hospitals = sum(1 for r in hospital_rows if r["admitted"])
     return {"products": products or 0, "hospitals": hospitals, "listed": listed or 0}
