@@ -77,6 +77,7 @@ BLUEPRINT_MODULES = (
     "portal.matchmaking.views",
     "portal.api.views",
     "portal.imports.views",
+    "portal.adoption.views",
 )
 
 CLI_GROUPS = (
@@ -88,6 +89,7 @@ CLI_GROUPS = (
     "portal.assessments.cli:assessments_cli",
     "portal.search.cli:search_cli",
     "portal.matchmaking.cli:matchmaking_cli",
+    "portal.adoption.cli:adoption_cli",
 )
 
 

@@ -1,6 +1,14 @@
 """Imports every model so that metadata (Alembic, create_all) sees the whole schema."""
 
 from portal.accounts.models import ApiToken, LoginThrottle, Role, User, reviewer_catalogue  # noqa: F401
+from portal.adoption.models import (  # noqa: F401
+    Chase,
+    Equipping,
+    HospitalRollup,
+    MonthRollup,
+    UsageReminder,
+    UsageReport,
+)
 from portal.applications.models import Application, ExpertReview, Objection, Submission  # noqa: F401
 from portal.assessments.models import Assessment, AssessmentEvent, Reminder  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401

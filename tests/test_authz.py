@@ -59,6 +59,7 @@ def _url_args(app) -> dict:
         "need_id": first_id(Need),
         "match_id": first_id(Match),
         "session_id": first_id(MatchSession),
+        "month": "2026-01",
     }
 
 

@@ -115,6 +115,7 @@ def _ids() -> dict[str, list]:
         "need_id": all_ids(Need) or [1],
         "match_id": all_ids(Match) or [1],
         "session_id": all_ids(MatchSession) or [1],
+        "month": ["2026-10", "2026-13"],
         "code": list(db.session.scalars(db.select(Catalogue.code))),
         "token": ["not-a-calendar-token"],
         "fmt": ["csv", "xlsx"],

@@ -21,8 +21,9 @@ users_cli = AppGroup("users", help="用户管理")
 @click.option("--company", "company_uscc", help="企业的统一社会信用代码（企业用户）")
 @click.option("--hospital", "hospital_name", help="医疗机构名称（医院用户）")
 @click.option("--catalogue", "catalogue_codes", multiple=True, help="目录代码（审核人员，可重复）")
+@click.option("--district", default=None, help="监管范围：一个区（监管部门；不填为全市）")
 @click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取密码")
-def create(email, role, name, company_uscc, hospital_name, catalogue_codes, password_stdin):
+def create(email, role, name, company_uscc, hospital_name, catalogue_codes, district, password_stdin):
     """Create a user; the password is read from standard input so it never shows in the process list."""
     password = sys.stdin.readline().rstrip("\r\n")
     company = _lookup(Company, Company.uscc, company_uscc, "企业")
@@ -38,6 +39,7 @@ def create(email, role, name, company_uscc, hospital_name, catalogue_codes, pass
             company=company,
             hospital=hospital,
             catalogues=catalogues,
+            district=district,
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc

@@ -14,6 +14,7 @@ from portal.accounts.passwords import (
 from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.core.errors import DomainError, PermissionDenied
+from portal.core.reference import DISTRICTS
 from portal.core.timeutil import utcnow
 from portal.extensions import db
 
@@ -90,6 +91,7 @@ def create_user(
     company=None,
     hospital=None,
     catalogues=(),
+    district: str | None = None,
 ) -> User:
     """Create an account; `actor` None means the command line (an operator on the server)."""
     if actor is not None and actor.role is not Role.ADMIN:
@@ -102,7 +104,7 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise DomainError(problem, field="password")
-    _check_scope(role, company, hospital, catalogues)
+    _check_scope(role, company, hospital, catalogues, district)
     user = User(
         email=email,
         name=name,
@@ -111,6 +113,7 @@ def create_user(
         company=company if role is Role.MANUFACTURER else None,
         hospital=hospital if role is Role.HOSPITAL else None,
         catalogues=list(catalogues) if role is Role.REVIEWER else [],
+        district=(district or None) if role is Role.SUPERVISOR else None,
     )
     db.session.add(user)
     record("user.created", actor=actor, obj=user, to_state=role.value, data={"email": email})
@@ -118,19 +121,29 @@ def create_user(
 
 
 def update_user(
-    actor: User, user: User, *, name: str, role: Role, active: bool, company=None, hospital=None, catalogues=()
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    role: Role,
+    active: bool,
+    company=None,
+    hospital=None,
+    catalogues=(),
+    district: str | None = None,
 ) -> None:
     if actor.role is not Role.ADMIN:
         raise PermissionDenied()
     if user.id == actor.id and (not active or role is not Role.ADMIN):
         raise DomainError("不能停用自己的账号或取消自己的管理员角色。", field="active")
-    _check_scope(role, company, hospital, catalogues)
+    _check_scope(role, company, hospital, catalogues, district)
     old_role, was_active = user.role, user.active
     changes = field_changes(user, {"name": name, "role": role, "active": active})
     user.name, user.role, user.active = name, role, active
     user.company = company if role is Role.MANUFACTURER else None
     user.hospital = hospital if role is Role.HOSPITAL else None
     user.catalogues = list(catalogues) if role is Role.REVIEWER else []
+    user.district = (district or None) if role is Role.SUPERVISOR else None
     record(
         "user.updated",
         actor=actor,
@@ -143,10 +156,12 @@ def update_user(
         end_sessions(user, "deactivated")
 
 
-def _check_scope(role: Role, company, hospital, catalogues) -> None:
+def _check_scope(role: Role, company, hospital, catalogues, district=None) -> None:
     if role is Role.MANUFACTURER and company is None:
         raise DomainError("企业用户必须关联一个企业。", field="company")
     if role is Role.HOSPITAL and hospital is None:
         raise DomainError("医院用户必须关联一家医疗机构。", field="hospital")
     if role is Role.REVIEWER and not catalogues:
         raise DomainError("审核人员至少需要负责一个目录。", field="catalogues")
+    if role is Role.SUPERVISOR and district and district not in DISTRICTS:
+        raise DomainError(f"监管范围「{district[:16]}」不是上海市的区；留空表示全市。", field="district")

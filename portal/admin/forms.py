@@ -29,6 +29,9 @@ class UserForm(PortalForm):
     company_id = SelectField("所属企业（企业用户）", coerce=coerce_id, validate_choice=False)
     hospital_id = SelectField("所属医疗机构（医院用户）", coerce=coerce_id, validate_choice=False)
     catalogue_ids = SelectMultipleField("负责目录（审核人员）", coerce=coerce_id, validate_choice=False)
+    district = SelectField(
+        "监管范围（监管部门）", choices=choices([("", "全市")] + [(d, d) for d in DISTRICTS]), validate_choice=False
+    )
     password = PasswordField("初始密码", validators=[Optional()])
     active = BooleanField("启用", default=True)
 

@@ -76,6 +76,7 @@ def _user_form(user: User | None = None) -> UserForm:
         form.catalogue_ids.data = [c.id for c in user.catalogues]
         form.company_id.data = user.company_id or 0
         form.hospital_id.data = user.hospital_id or 0
+        form.district.data = user.district or ""
     return form
 
 
@@ -86,6 +87,7 @@ def _scope(form: UserForm) -> dict:
         "catalogues": db.session.scalars(
             select(Catalogue).where(Catalogue.id.in_(form.catalogue_ids.data or []))
         ).all(),
+        "district": form.district.data or None,
     }
 
 

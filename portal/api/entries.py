@@ -3,7 +3,7 @@
 from flask import jsonify, request, url_for
 from sqlalchemy import select
 
-from portal.api import assessments
+from portal.api import adoption, assessments
 from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.access import PUBLIC, public
@@ -239,6 +239,7 @@ def openapi_document() -> dict:
     paths = dict(ENTRIES_PATHS)
     components = {k: dict(v) for k, v in _COMPONENTS.items()}
     paths.update(assessments.OPENAPI_PATHS)
+    paths.update(adoption.OPENAPI_PATHS)
     for section, values in assessments.OPENAPI_COMPONENTS.items():
         components.setdefault(section, {})
         for key, value in values.items():

@@ -1,4 +1,4 @@
-"""`flask assessments status` and `flask assessments remind` (DESIGN §6)."""
+"""`flask assessments status`, `remind` and `import` (DESIGN §6)."""
 
 import json
 import unicodedata
@@ -82,3 +82,21 @@ def remind(dry_run):
         click.echo(f"{batch.hospital.name}：{batch.kind.label} {len(batch.items)} 项（{who}）")
     verb = "将发送" if dry_run else "已发送"
     click.echo(f"{verb} {len(batches)} 条提醒，涉及 {sum(len(b.items) for b in batches)} 项评估任务。")
+
+
+@assessments_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_command(path):
+    """Decisions made outside the portal (columns 医院名称, 注册证编号, 结论, 理由, 决定日期); all or nothing."""
+    from portal.accounts.system import system_actor
+    from portal.assessments.importer import import_decisions
+
+    try:
+        result = import_decisions(system_actor(), path)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(
+        f"已导入 {result.decided} 项决定（其中逾期 {result.late} 项），{result.unchanged} 项已是该决定、未改动。"
+    )

@@ -1,22 +1,29 @@
 """Creating the assessment queue of a catalogue update (DESIGN §4, "Publishing a batch", step 2).
 
-Used by publishing a batch and by `catalogue import --assess`. It is one set-based INSERT … SELECT that
-skips pairs that already exist (ON CONFLICT DO NOTHING on the unique hospital × entry constraint), so it is
-idempotent, safe when two processes run it at once, and fast for hundreds of thousands of rows.
+Used by publishing a batch and by `catalogue import --assess`; hospitals with new assessments are told. It is
+one set-based INSERT … SELECT that skips pairs that already exist (ON CONFLICT DO NOTHING on the unique
+hospital × entry constraint), so it is idempotent, safe when two processes run it at once, and fast for
+hundreds of thousands of rows.
 """
 
+from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
+from blinker import Namespace
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.assessments import tally
 from portal.assessments.models import Assessment
+from portal.assessments.notices import tell_hospitals
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.core.timeutil import due_at, utcnow
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import AssessmentState
+
+# Sent after a bulk creation (rows the ORM never saw) with the batch; higher areas keep derived data with it.
+assessments_created = Namespace().signal("assessments-created")
 
 
 def hospitals_in_scope(catalogue):
@@ -55,15 +62,21 @@ def create_assessments(batch: Batch, published_on: date) -> int:
         .from_select(columns, pairs)
         .on_conflict_do_nothing(index_elements=["hospital_id", "entry_id"])
     )
-    inserted = _execute_counting(statement)
-    if inserted:
+    db.session.connection().execute(statement)  # Core: no rows come back, a national batch inserts millions
+    new_per_hospital = _new_per_hospital(batch.id, now)
+    if new_per_hospital:
         tally.refresh_batch(db.session, batch.id)
-    return inserted
+        tell_hospitals(batch, published_on, new_per_hospital)
+        assessments_created.send(batch)
+    return sum(new_per_hospital.values())
 
 
-def _execute_counting(insert) -> int:
-    """Run the INSERT … SELECT and count the rows it inserted (conflicts skipped) in the database."""
-    if db.engine.dialect.name == "postgresql":  # psycopg reports no rowcount here: count a RETURNING in SQL
-        inserted = insert.returning(sa.literal(1)).cte("inserted")
-        return db.session.connection().scalar(sa.select(sa.func.count()).select_from(inserted))
-    return db.session.connection().execute(insert).rowcount  # sqlite3: the rows changed by this statement
+def _new_per_hospital(batch_id: int, created_at) -> Counter:
+    """How many assessments this call inserted per hospital: the rows carry its own creation time, so the
+    count is made in the database (rowcount is not reported for INSERT … SELECT by every driver)."""
+    rows = db.session.execute(
+        sa.select(Assessment.hospital_id, sa.func.count())
+        .where(Assessment.batch_id == batch_id, Assessment.created_at == created_at)
+        .group_by(Assessment.hospital_id)
+    )
+    return Counter(dict(rows.all()))

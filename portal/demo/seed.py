@@ -430,6 +430,8 @@ USERS = [
     ("company2@demo.xinyou.cn", Role.MANUFACTURER, "臻远申报专员", "臻远医疗"),
     ("hospital@demo.xinyou.cn", Role.HOSPITAL, "一院医学装备科", "上海市第一人民医院"),
     ("hospital-bs@demo.xinyou.cn", Role.HOSPITAL, "宝山中西医结合医院装备科", "上海市宝山区中西医结合医院"),
+    ("supervisor@demo.xinyou.cn", Role.SUPERVISOR, "市卫健委医政处", None),
+    ("supervisor-bs@demo.xinyou.cn", Role.SUPERVISOR, "宝山区卫健委", "宝山区"),
 ]
 
 
@@ -503,6 +505,7 @@ def seed_users(counts, catalogues, companies, hospitals) -> list[User]:
                 company=companies.get(scope) if role is Role.MANUFACTURER else None,
                 hospital=hospitals.get(scope) if role is Role.HOSPITAL else None,
                 catalogues=[catalogues[code] for code in scope] if role is Role.REVIEWER else (),
+                district=scope if role is Role.SUPERVISOR else None,
             )
             counts["users"] += 1
         users.append(user)
@@ -826,6 +829,9 @@ def seed_demo(out=print) -> dict:
     seed_open_applications(counts, batches, products, company_users, now)
     seed_review(batches, products, users)
     seed_notice_batches(counts, now)
+    from portal.adoption.demo import seed_adoption  # adoption area: 配备 and 使用情况 of what was admitted
+
+    seed_adoption(now)
     from portal.search.synonyms import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
 
     seed_synonyms()

@@ -66,6 +66,7 @@ def _public_board() -> Board:
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
         return _public_board()
+    from portal.adoption.home import supervisor_board
     from portal.applications.home import manufacturer_board
     from portal.assessments.home import hospital_board
     from portal.review.home import reviewer_board
@@ -75,5 +76,6 @@ def dashboard_for(user) -> Board:
         Role.REVIEWER: reviewer_board,
         Role.HOSPITAL: hospital_board,
         Role.ADMIN: _admin_board,
+        Role.SUPERVISOR: supervisor_board,
     }
     return builders[user.role](user)
