@@ -15,6 +15,10 @@ from referencing.jsonschema import DRAFT202012
 
 from portal.accounts import tokens
 from portal.accounts.models import Role
+from portal.adoption.services import record_equipped
+from portal.assessments.models import Outcome
+from portal.assessments.services import decide
+from portal.core import timeutil
 from portal.search import indexer
 from tests.conftest import login
 from tests.factories_assessments import assessments_of, build_two_hospitals
@@ -35,6 +39,7 @@ class Ctx:
     hospital_token: str
     admin_email: str
     quiet: str  # code of a catalogue with listed entries only
+    equipped: int  # an own assessment admitted and equipped on the day its batch was published
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,15 @@ class Case:
 A = "/api/v1/assessments"
 DECISION = "/api/v1/assessments/{id}/decision"
 ADMIT = {"outcome": "admitted"}
+USAGE = "/api/v1/assessments/{id}/usage/{month}"
+EQUIPPED = "/api/v1/assessments/{id}/equipped"
+USES = {"uses": 12}
+EQUIP = {"equipped_on": timeutil.today_shanghai().isoformat(), "route": "tender"}
+
+
+def this_month() -> str:
+    return f"{timeutil.today_shanghai():%Y-%m}"
+
 HUGE = 10**14  # no integer column holds it: PostgreSQL once answered 500
 CASES = [
     Case("get", "/api/v1/entries", "200", lambda c: "/api/v1/entries?q=磁共振", None),
@@ -80,6 +94,18 @@ CASES = [
     Case("post", DECISION, "404", lambda c: f"{A}/{c.foreign_id}/decision", body=lambda c: ADMIT),
     Case("post", DECISION, "404", lambda c: f"{A}/{HUGE}/decision", body=lambda c: ADMIT),
     Case("post", DECISION, "409", lambda c: f"{A}/{c.own[2]}/decision", body=lambda c: {**ADMIT, "version": 9}),
+    Case("put", USAGE, "200", lambda c: f"{A}/{c.equipped}/usage/{this_month()}", body=lambda c: USES),
+    Case("put", USAGE, "400", lambda c: f"{A}/{c.equipped}/usage/{this_month()}", body=lambda c: {"uses": -1}),
+    Case("put", USAGE, "401", lambda c: f"{A}/{c.equipped}/usage/{this_month()}", None, lambda c: USES),
+    Case("put", USAGE, "403", lambda c: f"{A}/{c.equipped}/usage/{this_month()}", "admin", lambda c: USES),
+    Case("put", USAGE, "404", lambda c: f"{A}/{c.foreign_id}/usage/{this_month()}", body=lambda c: USES),
+    Case("put", USAGE, "409", lambda c: f"{A}/{c.own[1]}/usage/{this_month()}", body=lambda c: USES),  # undecided
+    Case("post", EQUIPPED, "200", lambda c: f"{A}/{c.equipped}/equipped", body=lambda c: EQUIP),
+    Case("post", EQUIPPED, "400", lambda c: f"{A}/{c.equipped}/equipped", body=lambda c: {**EQUIP, "route": "x"}),
+    Case("post", EQUIPPED, "401", lambda c: f"{A}/{c.equipped}/equipped", None, lambda c: EQUIP),
+    Case("post", EQUIPPED, "403", lambda c: f"{A}/{c.equipped}/equipped", "admin", lambda c: EQUIP),
+    Case("post", EQUIPPED, "404", lambda c: f"{A}/{HUGE}/equipped", body=lambda c: EQUIP),
+    Case("post", EQUIPPED, "409", lambda c: f"{A}/{c.own[1]}/equipped", body=lambda c: EQUIP),  # undecided
 ]
 
 
@@ -90,6 +116,9 @@ def ctx(app, db, world, make_catalogue, make_hospital, make_user):  # noqa: F811
     two = build_two_hospitals(make_catalogue, make_hospital, make_user)
     admin = make_user(Role.ADMIN)
     _row, hospital_token = tokens.create_token(two["user_a"], "HIS")
+    equipped = assessments_of(two["a"])[3]
+    decide(two["user_a"], equipped, Outcome.ADMITTED)
+    record_equipped(two["user_a"], equipped, two["batch"].published_on, "tender")
     db.session.commit()
     indexer.apply_pending(app)
     return Ctx(
@@ -100,6 +129,7 @@ def ctx(app, db, world, make_catalogue, make_hospital, make_user):  # noqa: F811
         hospital_token=hospital_token,
         admin_email=admin.email,
         quiet=two["catalogue"].code,
+        equipped=equipped.id,
     )
 
 

@@ -2,14 +2,14 @@
 
 from flask import Blueprint, Response, current_app, request
 
-from portal.assessments import exports
+from portal.core import spreadsheet
+from portal.core.inputs import parse_int
 
 bp = Blueprint("adoption", __name__)
 
 
 def page_number(name: str = "page") -> int:
-    raw = request.args.get(name, "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    return parse_int(request.args.get(name), high=100_000) or 1
 
 
 def per_page() -> int:
@@ -17,14 +17,8 @@ def per_page() -> int:
 
 
 def xlsx(sheets, name: str) -> Response:
-    """Every adoption table as one workbook (the assessments area's writer: bold frozen header)."""
-    from urllib.parse import quote
-
-    response = Response(exports.to_xlsx(sheets), mimetype=exports.MIME["xlsx"])
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}.xlsx"
-    )
-    return response
+    """Every adoption table, given as (title, headers, rows), as one workbook through the one export writer."""
+    return spreadsheet.respond("xlsx", name, [spreadsheet.inferred_sheet(*sheet) for sheet in sheets])
 
 
 @bp.app_template_global("product_adoption")

@@ -123,6 +123,7 @@ USAGE_SCHEMA = {
         "reported_at": {"type": "string", "format": "date-time"},
     },
     "required": ["assessment_id", "month", "uses", "equipped_on", "reported_at"],
+    "additionalProperties": False,
 }
 EQUIPPING_SCHEMA = {
     "type": "object",
@@ -134,6 +135,7 @@ EQUIPPING_SCHEMA = {
         "note": {"type": "string"},
     },
     "required": ["assessment_id", "equipped_on", "route", "route_label", "note"],
+    "additionalProperties": False,
 }
 OPENAPI_PATHS = {
     "/api/v1/assessments/{id}/usage/{month}": {

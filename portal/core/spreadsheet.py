@@ -44,6 +44,16 @@ def columns(*headers: str, **kinds: str) -> list[Column]:
     return [Column(h, kinds.get(h, "text")) for h in headers]
 
 
+def inferred_sheet(title: str, headers, rows: list[list]) -> Sheet:
+    """A sheet whose date and time columns are found from their values (for tables built as plain rows)."""
+    kinds = []
+    for i, header in enumerate(headers):
+        sample = next((row[i] for row in rows if row[i] not in (None, "")), None)
+        kind = "datetime" if isinstance(sample, datetime) else "date" if isinstance(sample, date) else "text"
+        kinds.append(Column(header, kind))
+    return Sheet(title, kinds, rows)
+
+
 def _local(value):
     """Datetimes are stored in UTC: exports show them in Shanghai time, without a zone (Excel has none)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
