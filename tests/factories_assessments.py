@@ -14,7 +14,7 @@ from portal.products.models import DeviceClass, InnovativeReview, Product, Produ
 from portal.workflow import BatchState
 from tests.conftest import make_uscc
 
-_n = itertools.count(5000)
+_n = itertools.count(900_000)  # apart from conftest's counter, which also numbers USCCs
 
 PRODUCT_NAMES = ["超导磁共振成像系统", "全膝关节置换手术导航定位系统", "冠脉药物洗脱支架系统", "上肢康复训练机器人"]
 AREAS = ["高端医学影像", "高端手术系统", "高端植入介入", "高端康复治疗"]

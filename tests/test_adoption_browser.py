@@ -64,10 +64,10 @@ def test_supervisor_sees_the_funnel_and_chases_an_overdue_hospital(db, world, ma
     page.wait_for_selector(".chart.chart-drawn svg")  # ECharts drew it from our own origin
     assert not [e for e in errors if "Content Security Policy" in e]
 
-    page.on("dialog", lambda dialog: dialog.accept())
     item = world["open"][0]
-    page.get_by_role("button", name=f"催办 甲医院 {item.entry.product_name}").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"催办 甲医院 {item.entry.product_name}").click()
+        page.locator("dialog[open]").get_by_role("button", name="确定").click()  # the portal's confirmation
     assert "已催办：甲医院" in page.content()
     assert page.get_by_role("button", name=f"催办 甲医院 {item.entry.product_name}").count() == 0
 

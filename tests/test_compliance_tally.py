@@ -41,7 +41,7 @@ def test_concurrent_decisions_of_one_hospital_all_count(db, app_config, make_cat
             try:
                 actor = _db.session.get(type(user), user_id)
                 assessment = _db.session.get(Assessment, assessment_id)
-                start.wait(timeout=30)
+                start.wait(timeout=120)  # generous: each thread builds an app first
                 services.decide(actor, assessment, Outcome.ADMITTED)
                 _db.session.commit()
             except Exception as exc:  # noqa: BLE001  (reported below)
@@ -53,7 +53,7 @@ def test_concurrent_decisions_of_one_hospital_all_count(db, app_config, make_cat
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=180)
     assert errors == []
     db.session.expire_all()
     assert _stored(db, batch)[hospital.id][:2] == (6, 6)
