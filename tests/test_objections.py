@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Objection
 from portal.notifications.models import Notification
+from portal.objections.models import Objection
 from portal.products.models import Attachment
 from portal.review import services
 from portal.workflow import ApplicationState, BatchState, ObjectionState

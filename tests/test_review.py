@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Application, ExpertReview
+from portal.applications.models import Application
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
 from portal.audit.models import AuditEvent
@@ -17,6 +17,7 @@ from portal.core import timeutil
 from portal.core.errors import DomainError, PermissionDenied, StaleObject
 from portal.notifications.models import Notification
 from portal.review import services
+from portal.review.models import ExpertReview
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 from tests.conftest import login
 

@@ -757,7 +757,7 @@ DEMO_OBJECTION = dict(
 
 def seed_review(batches, products, users) -> None:
     """A dismissed objection on the published demo batch (idempotent)."""
-    from portal.applications.models import Objection
+    from portal.objections.models import Objection
     from portal.workflow import ObjectionState
 
     spec = DEMO_OBJECTION

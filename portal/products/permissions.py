@@ -6,9 +6,10 @@ Objects of another company are reported as missing (NotFound, 404) by the caller
 from sqlalchemy import exists, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Application, Objection
+from portal.applications.models import Application
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.extensions import db
+from portal.objections.models import Objection
 from portal.products.models import Attachment, Product
 
 REGISTRATION_CERTIFICATE = "注册证"

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.applications.models import Recommendation
 from portal.core.forms import PortalForm, choices
 from portal.review import services
+from portal.review.models import Recommendation
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 

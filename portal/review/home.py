@@ -3,10 +3,11 @@
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal.applications.models import Application, Objection
+from portal.applications.models import Application
 from portal.catalogue.models import Batch
 from portal.extensions import db
 from portal.main.dashboard import Board, count
+from portal.objections.models import Objection
 from portal.review.services import next_step
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.applications.models import Application, ExpertReview, Objection, Recommendation, Submission
+from portal.applications.models import Application, Submission
 from portal.applications.services import notify_company
 from portal.assessments.services import close_for_entry
 from portal.audit.services import record
@@ -20,9 +20,11 @@ from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.extensions import db
+from portal.objections.models import Objection
 from portal.products.models import Product
 from portal.products.storage import store_pdf
 from portal.review import permissions
+from portal.review.models import ExpertReview, Recommendation
 from portal.search.outbox import queue
 from portal.search.services import application_ids_matching
 from portal.workflow import (

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
-from portal.applications.models import Objection
 from portal.applications.services import eligibility_failures, snapshot_of
 from portal.audit.services import history
 from portal.catalogue.models import Batch, Catalogue, Entry
@@ -22,6 +21,7 @@ from portal.core.identifiers import IdentifierError, parse_registration_no
 from portal.core.persistence import commit_or_stale
 from portal.core.reference import KEY_AREAS
 from portal.extensions import db
+from portal.objections.models import Objection
 from portal.review import feeds, forms, permissions, services
 from portal.review.publishing import publish_batch
 from portal.workflow import BATCH, ApplicationState, BatchState, ObjectionState
