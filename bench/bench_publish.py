@@ -34,7 +34,7 @@ from portal.core.identifiers import uscc_check_char  # noqa: E402
 from portal.directory.models import Company, Hospital, HospitalLevel  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.products.models import DeviceClass, Product, ProductType  # noqa: E402
-from portal.review.publishing import publish_batch  # noqa: E402
+from portal.publishing.services import publish_batch  # noqa: E402
 from portal.workflow import ApplicationState, BatchState  # noqa: E402
 
 ENTRIES = 200

@@ -65,6 +65,8 @@ BLUEPRINT_MODULES = (
     "portal.products.views",
     "portal.applications.views",
     "portal.review.views",
+    "portal.objections.views",
+    "portal.publishing.views",
     "portal.assessments.views",
     "portal.search.views",
     "portal.api.views",

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.notifications.models import Notification
+from portal.objections import services
 from portal.objections.models import Objection
 from portal.products.models import Attachment
-from portal.review import services
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 from tests.conftest import login
 

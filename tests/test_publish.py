@@ -19,8 +19,8 @@ from portal.core.errors import DomainError
 from portal.extensions import db as _db
 from portal.notifications.models import Notification
 from portal.objections.models import Objection
-from portal.review import publishing
-from portal.review.publishing import publish_batch
+from portal.publishing import services as publishing
+from portal.publishing.services import publish_batch
 from portal.workflow import ApplicationState, BatchState
 
 # Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).

@@ -8,6 +8,7 @@ from portal.applications.models import Application, Submission
 from portal.applications.permissions import can_edit_application, can_view_application, is_applicant
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
+from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
 from portal.extensions import db
@@ -309,6 +310,23 @@ def company_users(company_id: int) -> list[User]:
     return db.session.scalars(
         select(User).where(User.company_id == company_id, User.role == Role.MANUFACTURER, User.active.is_(True))
     ).all()
+
+
+def mark_changed(application: Application) -> None:
+    """After a reviewer's step: bump the time, check the version now, queue the index update."""
+    application.updated_at = timeutil.utcnow()
+    db.session.flush()  # the version check happens here: a concurrent change raises StaleDataError
+    queue("application", application.id)
+
+
+@entry_delisted.connect
+def _tell_company_of_delisting(entry, *, actor, reason: str) -> None:
+    if entry.application is not None:
+        notify_company(
+            entry.application,
+            f"产品调出目录：{entry.product_name}",
+            f"{entry.catalogue.name}已于 {entry.delisted_on:%Y-%m-%d} 调出该产品。原因：{reason}",
+        )
 
 
 def notify_company(application: Application, title: str, body: str = "") -> None:

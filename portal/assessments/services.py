@@ -15,6 +15,7 @@ from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Ou
 from portal.assessments.permissions import require_assess
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
 from portal.core.identifiers import normalise
@@ -185,6 +186,11 @@ def bulk_not_applicable(actor, assessments, reason: str, *, now: datetime | None
     for assessment in assessments:
         decide(actor, assessment, Outcome.NOT_APPLICABLE, reason, now=now)
     return len(assessments)
+
+
+@entry_delisted.connect
+def _close_delisted(entry, *, actor, reason: str) -> int:
+    return close_for_entry(actor, entry, comment=f"产品已调出目录，无需评估：{reason}")
 
 
 def close_for_entry(actor, entry, *, comment: str = "产品已调出目录") -> int:

@@ -1,11 +1,17 @@
-"""Catalogues: creation and settings."""
+"""Catalogues: creation and settings; delisting an entry."""
+
+from datetime import date
 
 from portal.accounts.models import Role
 from portal.audit.services import record
-from portal.catalogue.models import Catalogue, Scope
+from portal.catalogue import permissions
+from portal.catalogue.models import Catalogue, Entry, EntryStatus, Scope
+from portal.catalogue.signals import entry_delisted
+from portal.core import timeutil
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
+from portal.search.outbox import queue
 
 
 def save_catalogue(
@@ -84,3 +90,43 @@ def entry_from_product(product, batch, listed_on, application=None):
         indications=product.indications,
         description=product.description,
     )
+
+
+# Delisting -----------------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    return (value or "").strip()
+
+
+def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) -> int:
+    """Take an entry off the catalogue (kept as history); open assessments close. Returns how many closed."""
+    if not permissions.can_delist(actor, entry):
+        raise PermissionDenied("只有负责该目录的审核人员可以调出目录产品。")
+    if entry.status is EntryStatus.DELISTED:
+        raise DomainError(f"该产品已于 {entry.delisted_on:%Y-%m-%d} 调出目录。")
+    reason = _text(reason)
+    if not reason:
+        raise DomainError("请填写调出原因。", field="reason")
+    if delisted_on is None:
+        raise DomainError("请填写调出日期。", field="delisted_on")
+    today = timeutil.today_shanghai()
+    if delisted_on > today:
+        raise DomainError("调出日期不能晚于今天。", field="delisted_on")
+    if delisted_on < entry.listed_on:
+        raise DomainError(f"调出日期不能早于入目录日期 {entry.listed_on:%Y-%m-%d}。", field="delisted_on")
+    entry.status, entry.delisted_on, entry.delist_reason = EntryStatus.DELISTED, delisted_on, reason
+    record(
+        "entry.delist",
+        actor=actor,
+        obj=entry,
+        from_state=EntryStatus.LISTED,
+        to_state=EntryStatus.DELISTED,
+        comment=reason,
+        data={"delisted_on": delisted_on.isoformat()},
+    )
+    # Assessments close and the company hears of it: both areas sit above the catalogue.
+    replies = entry_delisted.send(entry, actor=actor, reason=reason)
+    db.session.flush()
+    queue("entry", entry.id)
+    return sum(closed for _, closed in replies if isinstance(closed, int))

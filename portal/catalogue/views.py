@@ -1,11 +1,18 @@
 """Public catalogue pages: the catalogues, one catalogue searched with facets, an entry, the update history."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from portal.accounts.models import Role
+from portal.catalogue import forms
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
-from portal.catalogue.services import get_by_code
-from portal.core.access import PUBLIC, public
+from portal.catalogue.permissions import can_delist
+from portal.catalogue.services import delist_entry, get_by_code
+from portal.core import timeutil
+from portal.core.access import PUBLIC, public, roles
+from portal.core.errors import DomainError
+from portal.core.forms import attach_error
 from portal.core.identifiers import IdentifierError, parse_registration_no
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
@@ -22,6 +29,7 @@ ACCESS = {
     "catalogue.entry": PUBLIC,
     "catalogue.history": PUBLIC,
     "catalogue.export": PUBLIC,
+    "catalogue.entry_delist": {Role.REVIEWER},
 }
 
 
@@ -125,3 +133,30 @@ def entry(entry_id):
         company=company,
         certificates=certificates,
     )
+
+
+# Delisting (reviewers) ---------------------------------------------------------------------------------
+
+
+@bp.route("/review/entries/<int:entry_id>/delist", methods=["GET", "POST"])
+@roles(Role.REVIEWER)
+def entry_delist(entry_id):
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or not can_delist(current_user, entry):
+        abort(404)
+    form = forms.DelistForm()
+    if request.method == "GET":
+        form.delisted_on.data = timeutil.today_shanghai()
+    if form.validate_on_submit():
+        try:
+            closed = delist_entry(
+                current_user, entry, reason=form.reason.data, delisted_on=form.delisted_on.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已将「{entry.product_name}」调出目录，关闭了 {closed} 项未完成的入院评估。", "success")
+            return redirect(url_for("catalogue.entry", entry_id=entry.id))
+    return render_template("catalogue/delist.html", entry=entry, form=form)

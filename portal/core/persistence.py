@@ -21,3 +21,15 @@ def parse_version(raw) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         return None
+
+
+def check_version(obj, expected) -> None:
+    """The form carried the version it was loaded with; a different one means someone else acted first."""
+    if expected is None or str(expected).strip() == "":
+        raise StaleObject("表单缺少版本信息，请刷新页面后重试。")
+    try:
+        expected = int(expected)
+    except (TypeError, ValueError):
+        raise StaleObject() from None
+    if expected != obj.version_id:
+        raise StaleObject()

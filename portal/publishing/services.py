@@ -19,14 +19,14 @@ from portal.applications.models import Application
 from portal.applications.services import notify_company
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
+from portal.catalogue import permissions
+from portal.catalogue.batches import next_step
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
 from portal.extensions import db
 from portal.products.models import Product
-from portal.review import permissions
-from portal.review.services import next_step
 from portal.search.outbox import queue
 from portal.workflow import BATCH, ApplicationState, BatchState, transition
 
