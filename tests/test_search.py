@@ -18,6 +18,7 @@ from portal.catalogue.models import Entry, EntryStatus
 from portal.demo.seed import seed_demo
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
+from portal.search import synonyms as synonym_services
 from portal.search.models import IndexChange, Synonym
 from portal.search.outbox import ENTRY, queue
 from portal.search.query import highlight
@@ -72,7 +73,7 @@ CASES = [
 
 @pytest.fixture
 def synonyms(db):
-    services.seed_synonyms()
+    synonym_services.seed_synonyms()
     db.session.commit()
 
 
@@ -177,14 +178,14 @@ def test_analyzer_pickles_without_the_dictionary():
 def test_synonym_edits_apply_at_once(app, db, ex, make_user):
     admin = make_user(Role.ADMIN)
     assert names("瓣膜病") == []
-    services.save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
+    synonym_services.save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
     db.session.commit()
     assert names("瓣膜病") == ["经导管主动脉瓣膜系统"]
-    with pytest.raises(services.DomainError) as err:
-        services.save_synonym(admin, None, term="瓣膜病", expansions="x")
+    with pytest.raises(synonym_services.DomainError) as err:
+        synonym_services.save_synonym(admin, None, term="瓣膜病", expansions="x")
     assert err.value.field == "term"
-    with pytest.raises(services.PermissionDenied):
-        services.save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
+    with pytest.raises(synonym_services.PermissionDenied):
+        synonym_services.save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
 
 
 # ----- reviewers' application search ----------------------------------------------------------------------

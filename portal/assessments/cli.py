@@ -6,7 +6,8 @@ import unicodedata
 import click
 from flask.cli import AppGroup
 
-from portal.assessments.services import send_reminders, status_rows
+from portal.assessments.reminders import send_reminders
+from portal.assessments.services import status_rows
 from portal.core.errors import DomainError
 from portal.extensions import db
 

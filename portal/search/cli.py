@@ -63,7 +63,7 @@ def query(text, limit, as_json):
 @search_cli.command("seed-synonyms")
 def seed_synonyms_command():
     """Load the common colloquial names and abbreviations (keeps what admins changed)."""
-    from portal.search.services import seed_synonyms
+    from portal.search.synonyms import seed_synonyms
 
     added = seed_synonyms()
     db.session.commit()

@@ -11,6 +11,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.extensions import db
 from portal.search import services, web
+from portal.search import synonyms as synonym_services
 from portal.search.forms import SynonymForm
 from portal.search.models import Synonym
 
@@ -90,7 +91,7 @@ def synonyms():
 def _save(form, synonym):
     if form.validate_on_submit():
         try:
-            services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
+            synonym_services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -123,7 +124,7 @@ def synonym_edit(synonym_id):
 def synonym_delete(synonym_id):
     synonym = db.session.get(Synonym, synonym_id) or abort(404)
     term = synonym.term
-    services.delete_synonym(current_user, synonym)
+    synonym_services.delete_synonym(current_user, synonym)
     db.session.commit()
     flash(f"已删除同义词「{term}」。", "success")
     return redirect(url_for("search.synonyms"))
