@@ -57,7 +57,7 @@ def _configure_logging(app: Flask) -> None:
 
 # Every views module defines `bp` and an ACCESS table; the order decides nothing but readability.
 BLUEPRINT_MODULES = (
-    "portal.main.views",
+    "portal.home.views",
     "portal.accounts.views",
     "portal.admin.views",
     "portal.catalogue.views",
@@ -73,7 +73,7 @@ BLUEPRINT_MODULES = (
 )
 
 CLI_GROUPS = (
-    "portal.accounts.cli:users_cli",
+    "portal.admin.cli:users_cli",
     "portal.directory.cli:hospitals_cli",
     "portal.catalogue.cli:catalogue_cli",
     "portal.demo.cli:demo_cli",

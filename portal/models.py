@@ -10,4 +10,4 @@ from portal.notifications.models import Notification, OutboxMail  # noqa: F401
 from portal.objections.models import Objection  # noqa: F401
 from portal.products.models import Attachment, Product  # noqa: F401
 from portal.review.models import ExpertReview  # noqa: F401
-from portal.search.models import IndexChange, Synonym  # noqa: F401
+from portal.search.models import Synonym  # noqa: F401

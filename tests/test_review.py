@@ -15,12 +15,11 @@ from portal.audit.models import AuditEvent
 from portal.catalogue import services as catalogue_services
 from portal.catalogue.models import Batch, EntryStatus
 from portal.catalogue.services import entry_from_product
-from portal.core import timeutil
+from portal.core import outbox, timeutil
 from portal.core.errors import DomainError, PermissionDenied, StaleObject
 from portal.notifications.models import Notification
 from portal.review import services
 from portal.review.models import ExpertReview
-from portal.search import outbox
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 from tests.conftest import login
 

@@ -77,5 +77,12 @@ def user_for_token(token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        _note_use(row.id, now)
     return row.user
+
+
+def _note_use(token_id: int, now) -> None:
+    """Written on a connection of its own: the use is kept even when the request fails, without a commit of
+    the request's work in the middle of it."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

@@ -11,11 +11,11 @@ from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
+from portal.core.outbox import APPLICATION, queue
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
-from portal.search.outbox import APPLICATION, queue
 from portal.workflow import APPLICATION as APPLICATION_FLOW
 from portal.workflow import ApplicationState, BatchState, transition
 

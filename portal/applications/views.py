@@ -19,6 +19,7 @@ from portal.applications.services import (
     eligibility_failures,
     get_application,
     next_action,
+    snapshot_rows,
     submit_application,
     update_application,
     withdraw_application,
@@ -34,6 +35,8 @@ from portal.products.services import get_own_product
 from portal.workflow import APPLICATION, ApplicationState
 
 bp = Blueprint("applications", __name__)
+bp.add_app_template_global(snapshot_rows, "snapshot_rows")  # the review pages show submissions too
+
 COMPANY = {Role.MANUFACTURER}
 
 ACCESS = {

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
+from portal.catalogue.signals import batch_listed
 from portal.core.timeutil import due_at, utcnow
 from portal.directory.models import Hospital
 from portal.extensions import db
@@ -55,3 +56,8 @@ def create_assessments(batch: Batch, published_on: date) -> int:
         .returning(Assessment.id)  # rowcount is not reliable for INSERT … SELECT on every driver
     )
     return len(db.session.execute(statement).all())
+
+
+@batch_listed.connect
+def _assess_imported(batch: Batch, *, listed_on: date) -> int:
+    return create_assessments(batch, listed_on)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
+from portal.catalogue.signals import batch_listed
 from portal.core import timeutil
 from portal.core.errors import DomainError
 from portal.core.identifiers import (
@@ -24,12 +25,12 @@ from portal.core.identifiers import (
     parse_registration_no,
     validate_uscc,
 )
+from portal.core.outbox import ENTRY, queue
 from portal.core.reference import KEY_AREAS
 from portal.core.tabular import Row, RowError, read_table
 from portal.directory.models import Company
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
-from portal.search.outbox import ENTRY, queue
 from portal.workflow import BatchState
 
 COLUMNS = (
@@ -200,8 +201,6 @@ def import_batch(
     progress=None,
 ) -> ImportResult:
     """Check every row, then create what is missing; the caller commits (or rolls back on DomainError)."""
-    from portal.assessments.creation import create_assessments
-
     catalogue = db.session.scalar(sa.select(Catalogue).where(Catalogue.code == catalogue_code))
     if catalogue is None:
         raise DomainError(f"没有代码为 {catalogue_code} 的目录，请先用 `flask catalogue create` 创建。")
@@ -310,7 +309,8 @@ def import_batch(
             progress(done, len(parsed))
     if assess:
         db.session.flush()
-        result.assessments = create_assessments(batch, published_on or batch.published_on or today)
+        listed_on = published_on or batch.published_on or today
+        result.assessments = sum(n for _, n in batch_listed.send(batch, listed_on=listed_on) if isinstance(n, int))
     if result.entries or result.assessments or result.batch_created:
         record(
             "catalogue.import",

@@ -9,9 +9,9 @@ from portal.catalogue.models import Catalogue, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, PermissionDenied
+from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
-from portal.search.outbox import queue
 
 
 def save_catalogue(

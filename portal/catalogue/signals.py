@@ -14,3 +14,7 @@ batch_step = _signals.signal("batch-step")
 # Sent with (entry, actor=User, reason=str) when an entry is delisted, before the caller commits. Receivers
 # returning a number report how many open assessments they closed.
 entry_delisted = _signals.signal("entry-delisted")
+
+# Sent with (batch, listed_on=date) when an import lists a published batch and asks for the hospitals'
+# assessments; the assessments area creates them and returns how many.
+batch_listed = _signals.signal("batch-listed")

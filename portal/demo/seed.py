@@ -18,6 +18,7 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import entry_from_product, save_catalogue
 from portal.core import timeutil
 from portal.core.identifiers import KIND_DRUG, USCC_ALPHABET, parse_registration_no, uscc_check_char
+from portal.core.outbox import IndexChange
 from portal.demo.data import (
     BATCHES,
     CATALOGUES,
@@ -34,7 +35,6 @@ from portal.directory.models import Company, Hospital
 from portal.directory.services import save_company, save_hospital
 from portal.extensions import db
 from portal.products.models import DeviceClass, Product, ProductType, Track
-from portal.search.models import IndexChange
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the demo logins are printed on purpose

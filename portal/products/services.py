@@ -20,11 +20,11 @@ from portal.core.identifiers import (
     RegistrationNo,
     parse_registration_no,
 )
+from portal.core.outbox import APPLICATION, queue
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
-from portal.search.outbox import APPLICATION, queue
 
 DEFAULT_ATTACHMENT_KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
 TEXT_LIMITS = {"name": 200, "model": 500, "insurance_code": 64}

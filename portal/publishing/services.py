@@ -25,9 +25,9 @@ from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
+from portal.core.outbox import queue
 from portal.extensions import db
 from portal.products.models import Product
-from portal.search.outbox import queue
 from portal.workflow import BATCH, ApplicationState, BatchState, transition
 
 

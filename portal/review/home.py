@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from portal.applications.models import Application
 from portal.catalogue.batches import next_step
 from portal.catalogue.models import Batch
+from portal.core.board import Board, count
 from portal.extensions import db
-from portal.main.dashboard import Board, count
 from portal.objections.models import Objection
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 

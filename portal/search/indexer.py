@@ -1,7 +1,7 @@
 """Documents from database rows, the outbox drain, and the full rebuild.
 
 The database is the truth. Services write an IndexChange row in the same transaction as the change
-(portal.search.outbox.queue); whoever holds writer.lock applies the pending rows in id order, then deletes
+(portal.core.outbox.queue); whoever holds writer.lock applies the pending rows in id order, then deletes
 exactly the rows it applied. A process killed half-way leaves its rows in place, so the next drain (next
 request, next start, or `flask search reindex`) applies them; applying twice is harmless (update by key).
 """
@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.applications.models import Application
 from portal.catalogue.models import Entry
+from portal.core.outbox import APPLICATION, ENTRY, IndexChange
 from portal.extensions import db
 from portal.products.models import Product
 from portal.search import index as idx
 from portal.search.analysis import weighted
-from portal.search.models import IndexChange
-from portal.search.outbox import APPLICATION, ENTRY
 from portal.search.schema import BOOSTS as B
 
 log = logging.getLogger(__name__)

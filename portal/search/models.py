@@ -1,4 +1,4 @@
-"""Search bookkeeping: the index outbox (written with the data) and the admin-edited synonym table."""
+"""The admin-edited synonym table (the index outbox the areas write to: `portal.core.outbox`)."""
 
 from datetime import datetime
 
@@ -7,17 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.types import UTCDateTime, now_default
 from portal.extensions import db
-
-
-class IndexChange(db.Model):
-    """A pending index update, recorded in the same transaction as the change it mirrors."""
-
-    __tablename__ = "index_change"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    doc_type: Mapped[str] = mapped_column(sa.String(16))  # entry | application
-    doc_id: Mapped[int] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
 
 
 class Synonym(db.Model):

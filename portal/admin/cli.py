@@ -1,3 +1,5 @@
+"""`flask users …`: accounts made by an operator (an entry point: it resolves companies, hospitals and catalogues)."""
+
 import sys
 
 import click
