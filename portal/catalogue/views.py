@@ -11,9 +11,8 @@ from portal.catalogue.permissions import can_delist
 from portal.catalogue.services import delist_entry, get_by_code
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error
 from portal.core.identifiers import IdentifierError, parse_registration_no
+from portal.core.unit import submit
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.products.permissions import public_attachments
@@ -148,15 +147,10 @@ def entry_delist(entry_id):
     if request.method == "GET":
         form.delisted_on.data = timeutil.today_shanghai()
     if form.validate_on_submit():
-        try:
-            closed = delist_entry(
-                current_user, entry, reason=form.reason.data, delisted_on=form.delisted_on.data
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已将「{entry.product_name}」调出目录，关闭了 {closed} 项未完成的入院评估。", "success")
+        outcome = submit(
+            form, delist_entry, current_user, entry, reason=form.reason.data, delisted_on=form.delisted_on.data
+        )
+        if outcome.ok:
+            flash(f"已将「{entry.product_name}」调出目录，关闭了 {outcome.value} 项未完成的入院评估。", "success")
             return redirect(url_for("catalogue.entry", entry_id=entry.id))
     return render_template("catalogue/delist.html", entry=entry, form=form)

@@ -4,10 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.catalogue.batches import get_noticed_batch, notice_running
 from portal.core.access import PUBLIC, public
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error, choices
+from portal.core.forms import choices
+from portal.core.unit import submit
 from portal.core.web import found
-from portal.extensions import db
 from portal.objections import forms, services
 
 bp = Blueprint("objections", __name__)
@@ -38,29 +37,22 @@ def objection_new(batch_id):
             form.form_errors.append(f"{batch.name}当前不在公示期内，不受理异议。")
             status = 409
         elif form.validate_on_submit():
-            try:
-                services.file_objection(
-                    batch,
-                    application_id=form.application_id.data,
-                    name=form.name.data,
-                    phone=form.phone.data,
-                    organisation=form.organisation.data,
-                    reason=form.reason.data,
-                    ip=request.remote_addr,
-                    evidence=form.evidence.data,
-                )
-            except services.RateLimited as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                status = 429
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
-                status = 400
-            else:
-                db.session.commit()
+            outcome = submit(
+                form,
+                services.file_objection,
+                batch,
+                application_id=form.application_id.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                organisation=form.organisation.data,
+                reason=form.reason.data,
+                ip=request.remote_addr,
+                evidence=form.evidence.data,
+            )
+            if outcome.ok:
                 flash("您的异议已提交。审核人员将在公示期结束前核实处理，必要时通过您留下的电话联系您。", "success")
                 return redirect(url_for("publishing.notice", batch_id=batch.id))
+            status = outcome.status  # 429 when the same network files too often
         else:
             status = 400
     return render_template("objections/objection_form.html", batch=batch, form=form, running=running), status

@@ -20,12 +20,13 @@ from portal.applications.services import notify_company
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
 from portal.catalogue import permissions
-from portal.catalogue.batches import next_step
+from portal.catalogue.batches import advance_batch, next_step
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
 from portal.core.outbox import queue
+from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.products.models import Product
 from portal.workflow import BATCH, ApplicationState, BatchState, transition
@@ -135,3 +136,13 @@ def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> Publis
             f"公立医疗机构将在 {catalogue.deadline_days} 天内完成入院评估。",
         )
     return PublishResult(batch.id, published_on, now, len(entries), assessments, False, tuple(skipped))
+
+
+def advance(actor, batch: Batch, action: str, *, version) -> tuple[str, str]:
+    """The batch page's next step, publication included; returns the message and its kind for the page."""
+    if action != "publish":
+        advance_batch(actor, batch, action, version=version)
+        return f"已{BATCH.action_labels.get(action, action)}：{batch.name}现为「{batch.state.label}」。", "success"
+    check_version(batch, version)
+    result = publish_batch(actor, batch)
+    return result.message, "warning" if result.already else "success"

@@ -16,16 +16,16 @@ from portal.catalogue import forms as batch_forms
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import get_by_code
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError, StaleObject
-from portal.core.forms import attach_error, choices
-from portal.core.persistence import check_version, commit_or_stale
+from portal.core.errors import StaleObject
+from portal.core.forms import choices
+from portal.core.unit import run, submit
 from portal.core.web import found, local_to_utc, paginate, utc_to_local_naive
 from portal.extensions import db
 from portal.objections import forms as objection_forms
 from portal.objections import services as objection_services
 from portal.objections.models import Objection
 from portal.publishing import feeds
-from portal.publishing.services import publish_batch
+from portal.publishing.services import advance
 from portal.review import services as review_services
 from portal.workflow import BATCH, ApplicationState, BatchState, ObjectionState
 
@@ -74,19 +74,17 @@ def batch_new():
     form = batch_forms.BatchForm()
     form.catalogue_id.choices = _catalogue_choices()
     if form.validate_on_submit():
-        try:
-            batch = lifecycle.create_batch(
-                current_user,
-                db.session.get(Catalogue, form.catalogue_id.data),
-                name=form.name.data,
-                opens_at=local_to_utc(form.opens_at.data),
-                closes_at=local_to_utc(form.closes_at.data),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        outcome = submit(
+            form,
+            lifecycle.create_batch,
+            current_user,
+            db.session.get(Catalogue, form.catalogue_id.data),
+            name=form.name.data,
+            opens_at=local_to_utc(form.opens_at.data),
+            closes_at=local_to_utc(form.closes_at.data),
+        )
+        if outcome.ok:
+            batch = outcome.value
             flash(f"已创建{batch.catalogue.name}{batch.name}（草稿）。确认征集时间后可开始征集。", "success")
             return redirect(url_for("publishing.batch", batch_id=batch.id))
     return render_template("publishing/batch_new.html", form=form)
@@ -150,19 +148,17 @@ def batch_window(batch_id):
     form = batch_forms.WindowForm()
     if not form.validate_on_submit():
         return _batch_page(batch, form, 400)
-    try:
-        lifecycle.update_window(
-            current_user,
-            batch,
-            opens_at=local_to_utc(form.opens_at.data),
-            closes_at=local_to_utc(form.closes_at.data),
-            version=form.version_id.data,
-        )
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return _batch_page(batch, form, exc.status_code if isinstance(exc, StaleObject) else 400)
+    outcome = submit(
+        form,
+        lifecycle.update_window,
+        current_user,
+        batch,
+        opens_at=local_to_utc(form.opens_at.data),
+        closes_at=local_to_utc(form.closes_at.data),
+        version=form.version_id.data,
+    )
+    if not outcome.ok:
+        return _batch_page(batch, form, 409 if isinstance(outcome.error, StaleObject) else 400)
     flash("征集时间已更新。", "success")
     return redirect(url_for("publishing.batch", batch_id=batch.id))
 
@@ -172,31 +168,22 @@ def batch_window(batch_id):
 def batch_advance(batch_id):
     batch = found(lifecycle.get_batch, batch_id, manage=True)
     form = batch_forms.AdvanceForm()
-    action = form.action.data or ""
+    if not form.validate_on_submit():
+        flash("表单已过期，请刷新页面后重试。", "error")
+        return _batch_page(batch, status=400)
     try:
-        if not form.validate_on_submit():
-            raise DomainError("表单已过期，请刷新页面后重试。")
-        if action == "publish":
-            check_version(batch, form.version_id.data)
-            try:
-                result = publish_batch(current_user, batch)
-                db.session.commit()
-            except IntegrityError:
-                # Only reachable if another publisher bypassed the batch lock: the unique constraints held.
-                db.session.rollback()
-                if db.session.get(Batch, batch_id).state is not BatchState.PUBLISHED:
-                    raise
-                flash("该批次已由他人发布，无需重复发布。", "warning")
-            else:
-                flash(result.message, "warning" if result.already else "success")
-        else:
-            lifecycle.advance_batch(current_user, batch, action, version=form.version_id.data)
-            commit_or_stale()
-            flash(f"已{BATCH.action_labels.get(action, action)}：{batch.name}现为「{batch.state.label}」。", "success")
-    except DomainError as exc:
+        outcome = run(advance, current_user, batch, form.action.data or "", version=form.version_id.data)
+    except IntegrityError:
+        # Only reachable if another publisher bypassed the batch lock: the unique constraints held.
         db.session.rollback()
-        flash(exc.message, "error")
-        return _batch_page(db.session.get(Batch, batch_id), status=exc.status_code)
+        if db.session.get(Batch, batch_id).state is not BatchState.PUBLISHED:
+            raise
+        flash("该批次已由他人发布，无需重复发布。", "warning")
+        return redirect(url_for("publishing.batch", batch_id=batch_id))
+    if not outcome.ok:
+        flash(outcome.error.message, "error")
+        return _batch_page(db.session.get(Batch, batch_id), status=outcome.status)
+    flash(*outcome.value)
     return redirect(url_for("publishing.batch", batch_id=batch_id))
 
 
@@ -220,23 +207,22 @@ def batch_history(batch_id):
 def objection_resolve(objection_id):
     objection = found(objection_services.get_objection, objection_id, manage=True)
     form = objection_forms.ResolveForm(prefix=f"o{objection.id}")
-    try:
-        if not form.validate_on_submit():
-            problems = [e for errors in form.errors.values() for e in errors]
-            raise DomainError("；".join(problems) or "请选择处理结果并填写处理意见。")
-        objection_services.resolve_objection(
-            current_user,
-            objection,
-            version=form.version_id.data,
-            uphold=form.decision.data == "uphold",
-            resolution=form.resolution.data,
-        )
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(f"异议 #{objection_id}：{exc.message}", "error")
+    if not form.validate_on_submit():
+        problems = [e for errors in form.errors.values() for e in errors]
+        flash(f"异议 #{objection_id}：" + ("；".join(problems) or "请选择处理结果并填写处理意见。"), "error")
+        return _batch_page(objection.batch, status=400)
+    outcome = run(
+        objection_services.resolve_objection,
+        current_user,
+        objection,
+        version=form.version_id.data,
+        uphold=form.decision.data == "uphold",
+        resolution=form.resolution.data,
+    )
+    if not outcome.ok:
+        flash(f"异议 #{objection_id}：{outcome.error.message}", "error")
         batch = db.session.get(Batch, objection.batch_id)
-        return _batch_page(batch, status=409 if isinstance(exc, StaleObject) else 400)
+        return _batch_page(batch, status=409 if isinstance(outcome.error, StaleObject) else 400)
     flash(f"异议 #{objection_id} 已处理：{objection.state.label}。", "success")
     return redirect(url_for("publishing.batch", batch_id=objection.batch_id) + "#objections")
 

@@ -10,11 +10,10 @@ from portal.audit.services import history
 from portal.catalogue.batches import batches_in_view
 from portal.catalogue.permissions import can_manage_batch
 from portal.core.access import roles
-from portal.core.errors import DomainError, StaleObject
-from portal.core.forms import attach_error
+from portal.core.errors import StaleObject
 from portal.core.identifiers import IdentifierError, parse_registration_no
-from portal.core.persistence import commit_or_stale
 from portal.core.reference import KEY_AREAS
+from portal.core.unit import submit
 from portal.core.web import found, paginate
 from portal.extensions import db
 from portal.objections.models import Objection
@@ -144,23 +143,19 @@ def application(application_id):
 
 
 def _act(application_id, key, form_cls, prefix, call, done):
-    """Validate the action's form, call the service, commit once; refused: the page again with the input."""
+    """Validate the action's form and run it; refused: the page again with the input."""
     application = found(services.get_application, application_id, manage=True)
     form = form_cls(prefix=prefix)
-    if form.validate_on_submit():
-        try:
-            call(application, form)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            application = found(services.get_application, application_id)
-            attach_error(form, exc)
-            if isinstance(exc, StaleObject):
-                flash(exc.message, "error")
-            return _application_page(application, 409 if isinstance(exc, StaleObject) else 400, **{key: form})
+    if not form.validate_on_submit():
+        return _application_page(application, 400, **{key: form})
+    outcome = submit(form, call, application, form)
+    if outcome.ok:
         flash(done, "success")
         return redirect(url_for("review.application", application_id=application_id))
-    return _application_page(application, 400, **{key: form})
+    stale = isinstance(outcome.error, StaleObject)
+    if stale:
+        flash(outcome.error.message, "error")
+    return _application_page(found(services.get_application, application_id), 409 if stale else 400, **{key: form})
 
 
 @bp.route("/review/applications/<int:application_id>/formal-check", methods=["POST"])
