@@ -11,6 +11,10 @@ class PortalForm(FlaskForm):
         locales = ("zh_CN", "zh")
 
 
+class ConfirmForm(PortalForm):
+    """A POST with only its CSRF token (regenerate, revoke)."""
+
+
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as select options."""
     return [SelectChoice(value, label) for value, label in pairs]

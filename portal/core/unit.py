@@ -2,7 +2,8 @@
 
 Views, the API and the command line all run their actions through here, so none of them commits or catches
 DomainError itself. A refusal (DomainError, or a concurrent change found at commit) rolls everything back:
-- `run` returns an Outcome; `submit` also shows the refusal beside the form field it names;
+- `run` returns an Outcome; `submit` also shows the refusal beside the form field it names; `perform` raises
+  it for the app-wide error page (core/errors_web.py);
 - `run_json` answers an API refusal as `{"error": {code, message, field}}` with the error's status;
 - `run_cli` stops a command with the message (exit status 1).
 After a successful commit, `committed` is sent: areas connect the work that must follow the commit (mail).
@@ -46,6 +47,14 @@ def run(action, *args, **kwargs) -> Outcome:
         return Outcome(error=exc)
     committed.send(current_app._get_current_object())
     return Outcome(value)
+
+
+def perform(action, *args, **kwargs):
+    """`run` for an action without a form: a refusal, rolled back, is raised for the app's error page."""
+    outcome = run(action, *args, **kwargs)
+    if not outcome.ok:
+        raise outcome.error
+    return outcome.value
 
 
 def submit(form, action, *args, **kwargs) -> Outcome:

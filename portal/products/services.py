@@ -266,6 +266,18 @@ def get_own_product(actor, product_id: int) -> Product:
     return product
 
 
+def save_product(actor, product: Product | None, data: ProductInput, version, uploads: dict) -> Product:
+    """Create (product None) or change a product with the files chosen on its form ({field: (upload, kind)})."""
+    if product is None:
+        product = create_product(actor, data)
+    else:
+        update_product(actor, product, data, version)
+    for field, (upload, kind) in uploads.items():
+        if upload is not None and getattr(upload, "filename", ""):
+            add_attachment(actor, product, upload, kind, field=field)
+    return product
+
+
 def add_attachment(actor, product: Product, upload, kind: str, field: str = "file"):
     """Upload one PDF to the product; the caller commits."""
     from portal.products.storage import store_pdf
