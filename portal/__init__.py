@@ -93,11 +93,9 @@ def _register_hooks(app: Flask) -> None:
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.security import set_security_headers
-    from portal.notifications.services import send_after_request
 
     app.before_request(require_login)
     app.after_request(set_security_headers)
-    app.after_request(send_after_request)
     errors_web.register(app)
     filters.register(app)
     search.register(app)

@@ -14,6 +14,7 @@ from portal.accounts.passwords import (
 )
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.timeutil import utcnow
 from portal.extensions import db
@@ -101,8 +102,8 @@ def create_user(
     hospital=None,
     catalogues=(),
 ) -> User:
-    """Create an account; `actor` None means the command line (an operator on the server)."""
-    if actor is not None and actor.role is not Role.ADMIN:
+    """Create an account (an administrator, or the command line's system actor)."""
+    if not is_system(actor) and actor.role is not Role.ADMIN:
         raise PermissionDenied()
     email = normalise_email(email)
     if not email or "@" not in email:

@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 from portal.accounts.models import Role
 from portal.accounts.services import create_user
 from portal.catalogue.models import Catalogue
-from portal.core.errors import DomainError
+from portal.core.actors import COMMAND_LINE
+from portal.core.unit import run_cli
 from portal.directory.models import Company, Hospital
 from portal.extensions import db
 
@@ -29,20 +30,17 @@ def create(email, role, name, company_uscc, hospital_name, catalogue_codes, pass
     company = _lookup(Company, Company.uscc, company_uscc, "企业")
     hospital = _lookup(Hospital, Hospital.name, hospital_name, "医疗机构")
     catalogues = [_lookup(Catalogue, Catalogue.code, code, "目录") for code in catalogue_codes]
-    try:
-        user = create_user(
-            None,
-            email=email,
-            role=Role(role),
-            password=password,
-            name=name,
-            company=company,
-            hospital=hospital,
-            catalogues=catalogues,
-        )
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    user = run_cli(
+        create_user,
+        COMMAND_LINE,
+        email=email,
+        role=Role(role),
+        password=password,
+        name=name,
+        company=company,
+        hospital=hospital,
+        catalogues=catalogues,
+    )
     click.echo(f"已创建用户 {user.email}（{user.role.label}）")
 
 

@@ -285,6 +285,14 @@ def submit_application(actor, application: Application, version: int | None = No
     return submission
 
 
+def save_application(actor, application: Application, statement: str, version, *, submit: bool) -> Submission | None:
+    """The company's form: save the statement while it may be edited, then submit when asked (one version check)."""
+    if can_edit_application(actor, application):
+        update_application(actor, application, statement, version)
+        version = None  # checked once; the save above bumps it on flush
+    return submit_application(actor, application, version) if submit else None
+
+
 def withdraw_application(actor, application: Application, reason: str, version: int | None = None) -> Application:
     """The company takes its application back before a decision; a reason is required. The caller commits."""
     if not can_view_application(actor, application):

@@ -19,17 +19,17 @@ from portal.applications.services import (
     eligibility_failures,
     get_application,
     next_action,
+    save_application,
     snapshot_rows,
-    submit_application,
-    update_application,
     withdraw_application,
 )
 from portal.audit.services import history
 from portal.catalogue.models import Batch
 from portal.core.access import roles
-from portal.core.errors import DomainError, NotFound
+from portal.core.errors import NotFound
 from portal.core.forms import attach_error
-from portal.core.persistence import commit_or_stale, parse_version
+from portal.core.persistence import parse_version
+from portal.core.unit import run, submit
 from portal.extensions import db
 from portal.products.services import get_own_product
 from portal.workflow import APPLICATION, ApplicationState
@@ -91,13 +91,11 @@ def create(product_id, batch_id):
     """Apply an existing product to an open batch: nothing is typed twice."""
     product = _own_product(product_id)
     batch = db.session.get(Batch, batch_id) or abort(404)
-    try:
-        application = create_application(current_user, product, batch)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    created = run(create_application, current_user, product, batch)
+    if not created.ok:
+        flash(created.error.message, "error")
         return redirect(url_for("products.show", product_id=product.id))
+    application = created.value
     flash(f"已创建「{batch.catalogue.name}」{batch.name}的申报草稿，请填写申报说明后提交。", "success")
     return redirect(url_for("applications.show", application_id=application.id))
 
@@ -156,21 +154,13 @@ def show(application_id):
         abort(404)
     submitting = request.form.get("action") == "submit"
     version = parse_version(form.version_id.data)
-    failures = None
-    try:
-        if can_edit_application(current_user, application):
-            update_application(current_user, application, form.statement.data, version)
-            version = None  # checked once; the save above bumps it on flush
-        if submitting:
-            submission = submit_application(current_user, application, version)
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotEligible):
-            failures = exc.failures  # listed beside the form, each on its own line
-        else:
-            attach_error(form, exc)
-        return _render(application, form, withdraw_form, failures)
+    saved = run(save_application, current_user, application, form.statement.data, version, submit=submitting)
+    if not saved.ok:
+        if isinstance(saved.error, NotEligible):
+            return _render(application, form, withdraw_form, saved.error.failures)  # each on its own line
+        attach_error(form, saved.error)
+        return _render(application, form, withdraw_form)
+    submission = saved.value
     if submitting:
         flash(f"已提交（第 {submission.round} 轮），请等待审核。", "success")
     else:
@@ -185,14 +175,8 @@ def withdraw(application_id):
     withdraw_form = WithdrawForm()
     form = ApplicationForm(formdata=None, obj=application)
     form.version_id.data = application.version_id
-    try:
-        withdraw_application(
-            current_user, application, withdraw_form.reason.data, parse_version(withdraw_form.version_id.data)
-        )
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        attach_error(withdraw_form, exc)
+    reason, version = withdraw_form.reason.data, parse_version(withdraw_form.version_id.data)
+    if not submit(withdraw_form, withdraw_application, current_user, application, reason, version).ok:
         return _render(application, form, withdraw_form)
     flash("申报已撤回。", "success")
     return redirect(url_for("applications.show", application_id=application.id))

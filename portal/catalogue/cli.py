@@ -3,8 +3,8 @@ from flask.cli import AppGroup
 
 from portal.catalogue.models import Scope
 from portal.catalogue.services import save_catalogue
-from portal.core.errors import DomainError
-from portal.extensions import db
+from portal.core.actors import COMMAND_LINE
+from portal.core.unit import run_cli
 
 catalogue_cli = AppGroup("catalogue", help="目录管理")
 
@@ -18,20 +18,17 @@ catalogue_cli = AppGroup("catalogue", help="目录管理")
 @click.option("--notice-days", default=7, show_default=True, type=int)
 def create(code, name, scope, district, deadline_days, notice_days):
     """Create a catalogue."""
-    try:
-        catalogue = save_catalogue(
-            None,
-            None,
-            code=code,
-            name=name,
-            scope=Scope(scope),
-            district=district,
-            deadline_days=deadline_days,
-            notice_days=notice_days,
-        )
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    catalogue = run_cli(
+        save_catalogue,
+        COMMAND_LINE,
+        None,
+        code=code,
+        name=name,
+        scope=Scope(scope),
+        district=district,
+        deadline_days=deadline_days,
+        notice_days=notice_days,
+    )
     click.echo(f"已创建目录 {catalogue.code}：{catalogue.name}（{catalogue.scope_label}，评估期限 {deadline_days} 天）")
 
 
@@ -51,20 +48,18 @@ def import_command(file, catalogue_code, batch_name, published_on, assess):
             bar.length = total
             bar.update(done - bar.pos)
 
-        try:
-            result = import_batch(
-                None,
+        result = run_cli(
+            lambda: import_batch(
+                COMMAND_LINE,
                 file,
                 catalogue_code=catalogue_code,
                 batch_name=batch_name,
-                published_on=parse_published_on(published_on),
+                published_on=parse_published_on(published_on),  # a bad date is refused like a bad row
                 assess=assess,
                 progress=progress,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"{exc.message}\n（未导入任何数据）") from exc
-    db.session.commit()
+            ),
+            note="\n（未导入任何数据）",
+        )
     batch = result.batch
     created = "，新建" if result.batch_created else ""
     click.echo(

@@ -8,6 +8,7 @@ from portal.catalogue import permissions
 from portal.catalogue.models import Catalogue, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
@@ -27,8 +28,8 @@ def save_catalogue(
     allows_class_one: bool = False,
     description: str = "",
 ) -> Catalogue:
-    """Create (catalogue None) or update a catalogue. `actor` None is the command line."""
-    if actor is not None and actor.role is not Role.ADMIN:
+    """Create (catalogue None) or update a catalogue (an administrator, or a system actor)."""
+    if not is_system(actor) and actor.role is not Role.ADMIN:
         raise PermissionDenied()
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import click
 from blinker import Namespace
 from flask import current_app, jsonify
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.core.errors import DomainError, StaleObject
 from portal.core.forms import attach_error
@@ -45,6 +46,9 @@ def run(action, *args, **kwargs) -> Outcome:
     except DomainError as exc:
         db.session.rollback()
         return Outcome(error=exc)
+    except StaleDataError:  # a concurrent change met at a flush inside the action
+        db.session.rollback()
+        return Outcome(error=StaleObject())
     committed.send(current_app._get_current_object())
     return Outcome(value)
 
@@ -83,9 +87,9 @@ def run_json(action, *args, **kwargs):
     return outcome.value if outcome.ok else error_json(outcome.error)
 
 
-def run_cli(action, *args, **kwargs):
-    """`run` for a command: the action's value on success, else the message and exit status 1."""
+def run_cli(action, *args, note: str = "", **kwargs):
+    """`run` for a command: the action's value on success, else the message (and `note`) with exit status 1."""
     outcome = run(action, *args, **kwargs)
     if not outcome.ok:
-        raise click.ClickException(outcome.error.message)
+        raise click.ClickException(outcome.error.message + note)
     return outcome.value

@@ -17,6 +17,7 @@ from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import entry_from_product, save_catalogue
 from portal.core import timeutil
+from portal.core.actors import DEMO_SEED
 from portal.core.identifiers import KIND_DRUG, USCC_ALPHABET, parse_registration_no, uscc_check_char
 from portal.core.outbox import IndexChange
 from portal.demo.data import (
@@ -57,7 +58,7 @@ def seed_catalogues(counts) -> dict[str, Catalogue]:
     for spec in CATALOGUES:
         catalogue = _get(Catalogue, code=spec["code"])
         if catalogue is None:
-            catalogue = save_catalogue(None, None, **spec)
+            catalogue = save_catalogue(DEMO_SEED, None, **spec)
             counts["catalogues"] += 1
         result[catalogue.code] = catalogue
     return result
@@ -70,7 +71,7 @@ def seed_companies(counts) -> dict[str, Company]:
         company = _get(Company, uscc=uscc)
         if company is None:
             company = save_company(
-                None,
+                DEMO_SEED,
                 None,
                 uscc=uscc,
                 name=name,
@@ -90,7 +91,7 @@ def seed_hospitals(counts) -> dict[str, Hospital]:
     for name, district, level, is_public in HOSPITALS:
         hospital = _get(Hospital, name=name)
         if hospital is None:
-            hospital = save_hospital(None, None, name=name, district=district, level=level, is_public=is_public)
+            hospital = save_hospital(DEMO_SEED, None, name=name, district=district, level=level, is_public=is_public)
             counts["hospitals"] += 1
         result[name] = hospital
     return result
@@ -102,7 +103,7 @@ def seed_users(counts, catalogues, companies, hospitals) -> list[User]:
         user = _get(User, email=email)
         if user is None:
             user = create_user(
-                None,
+                DEMO_SEED,
                 email=email,
                 role=role,
                 password=DEMO_PASSWORD,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from portal.accounts.models import Role
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.identifiers import IdentifierError, validate_uscc
 from portal.core.reference import DISTRICTS
@@ -13,7 +14,7 @@ from portal.extensions import db
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and actor.role is not Role.ADMIN:
+    if not is_system(actor) and actor.role is not Role.ADMIN:
         raise PermissionDenied()
 
 

@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from flask import current_app, g, has_request_context
 
 from portal.core.timeutil import utcnow
+from portal.core.unit import committed
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMail
 
@@ -92,12 +93,12 @@ def _send(server: str, mail: OutboxMail) -> None:
         smtp.send_message(message)
 
 
-def send_after_request(response):
-    """after_request hook: the view has committed; deliver what it queued."""
+@committed.connect
+def deliver_after_commit(app) -> None:
+    """The action has committed (core/unit.py): deliver the mail it queued."""
     if g.pop("mail_queued", False):
         try:
             deliver_pending()
-        except Exception:  # never turn a successful request into an error because of mail
+        except Exception:  # never turn a committed action into an error because of mail
             db.session.rollback()
             log.exception("delivering queued mail failed; `flask notifications send` will retry")
-    return response

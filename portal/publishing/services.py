@@ -24,6 +24,7 @@ from portal.catalogue.batches import advance_batch, next_step
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.persistence import check_version
@@ -75,9 +76,9 @@ def _existing_result(batch: Batch) -> PublishResult:
 def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> PublishResult:
     """Publish `batch` once; calling it again (or concurrently) returns the first publication's result.
 
-    `actor` None is the command line or a benchmark (an operator on the server).
+    `actor` is a reviewer of the batch's catalogue, or a system actor (the command line, a benchmark).
     """
-    if actor is not None and not permissions.can_manage_batch(actor, batch):
+    if not is_system(actor) and not permissions.can_manage_batch(actor, batch):
         raise PermissionDenied("只有负责该目录的审核人员可以发布此批次。")
     if batch.state is BatchState.PUBLISHED:  # cheap answer without taking the lock
         return _existing_result(batch)
