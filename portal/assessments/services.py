@@ -61,12 +61,6 @@ def _check_version(assessment, version) -> None:
 # Actions ----------------------------------------------------------------------------------------------------
 
 
-def start_assessment(actor, assessment, *, comment: str | None = None) -> Assessment:
-    require_assess(actor, assessment)
-    transition(ASSESSMENT, assessment, "start", actor, comment=comment)
-    return assessment
-
-
 def add_event(
     actor,
     assessment,

@@ -46,17 +46,6 @@ def _reviewer_sees_product(user, product_id: int) -> bool:
     )
 
 
-def can_view_product(user, product: Product) -> bool:
-    role = _role(user)
-    if role is Role.ADMIN:
-        return True
-    if role is Role.MANUFACTURER:
-        return owns_product(user, product)
-    if role is Role.REVIEWER:
-        return _reviewer_sees_product(user, product.id)
-    return False
-
-
 def is_listed(product_id: int) -> bool:
     return bool(
         db.session.scalar(select(exists().where(Entry.product_id == product_id, Entry.status == EntryStatus.LISTED)))

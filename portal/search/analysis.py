@@ -191,13 +191,6 @@ class _UnitTokenizer(Tokenizer):
             yield t
 
 
-class BigramTokenizer(_UnitTokenizer):
-    """CJK bigrams + whole ASCII words (lower case, full-width folded)."""
-
-    def units(self, value, mode):
-        return bigram_units(value, index=mode != "query")
-
-
 SEGMENT = "\x1e"
 BOOST_END = "\x1f"
 

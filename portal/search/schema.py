@@ -25,19 +25,6 @@ BOOSTS = {
     "maker_short": 30.0,
 }
 
-# Facets offered on the pages, in the order shown.
-FACETS = (
-    "catalogue",
-    "batch",
-    "key_area",
-    "category",
-    "device_class",
-    "department",
-    "district",
-    "innovative",
-    "status",
-)
-
 
 def build_schema() -> Schema:
     return Schema(

@@ -51,11 +51,6 @@ def link_builder(endpoint: str, view_args: dict, fixed: set[str]):
     return link
 
 
-def facet_arg_value(name: str, value: str, labels_codes: dict[str, str]) -> str:
-    """The request argument for a facet value: catalogues by code, everything else by the stored value."""
-    return labels_codes.get(value, value) if name == "catalogue" else value
-
-
 def export_response(fmt: str, text: str, filters: dict[str, str], basename: str) -> Response:
     rows = services.export_rows(text, filters)
     stamp = date.today().strftime("%Y%m%d")
