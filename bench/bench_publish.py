@@ -31,7 +31,7 @@ from portal.assessments.models import Assessment  # noqa: E402
 from portal.catalogue.models import Batch, Catalogue, Entry, Scope  # noqa: E402
 from portal.core import timeutil  # noqa: E402
 from portal.core.actors import COMMAND_LINE  # noqa: E402
-from portal.core.identifiers import uscc_check_char  # noqa: E402
+from portal.directory.identifiers import uscc_check_char  # noqa: E402
 from portal.directory.models import Company, Hospital, HospitalLevel  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.products.models import DeviceClass, Product, ProductType  # noqa: E402

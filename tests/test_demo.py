@@ -7,10 +7,11 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import authenticate
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Catalogue, Entry
-from portal.core.identifiers import parse_registration_no, validate_uscc
 from portal.core.reference import DEPARTMENTS, DISTRICTS, KEY_AREAS
 from portal.demo.seed import DEMO_PASSWORD, USERS, seed_demo
+from portal.directory.identifiers import validate_uscc
 from portal.directory.models import Company, Hospital
+from portal.products.identifiers import parse_registration_no
 from portal.products.models import Product, ProductType
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 

@@ -18,9 +18,9 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
-from portal.core.identifiers import normalise
 from portal.directory.models import Hospital
 from portal.extensions import db
+from portal.products.identifiers import normalise
 from portal.workflow import ASSESSMENT, AssessmentState, transition
 
 OPEN_STATES = (AssessmentState.PENDING, AssessmentState.IN_REVIEW)

@@ -17,19 +17,19 @@ from portal.catalogue.services import entry_from_product
 from portal.catalogue.signals import batch_listed
 from portal.core import timeutil
 from portal.core.errors import DomainError
-from portal.core.identifiers import (
+from portal.core.outbox import ENTRY, queue
+from portal.core.reference import KEY_AREAS
+from portal.core.tabular import Row, RowError, read_table
+from portal.directory.identifiers import validate_uscc
+from portal.directory.models import Company
+from portal.extensions import db
+from portal.products.identifiers import (
     IVD_CATEGORY_CODE,
     KIND_DRUG,
     KIND_FILING,
     IdentifierError,
     parse_registration_no,
-    validate_uscc,
 )
-from portal.core.outbox import ENTRY, queue
-from portal.core.reference import KEY_AREAS
-from portal.core.tabular import Row, RowError, read_table
-from portal.directory.models import Company
-from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
 from portal.workflow import BatchState
 

@@ -11,9 +11,9 @@ from portal.catalogue.permissions import can_delist
 from portal.catalogue.services import delist_entry, get_by_code
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.identifiers import IdentifierError, parse_registration_no
 from portal.core.unit import submit
 from portal.extensions import db
+from portal.products.identifiers import IdentifierError, parse_registration_no
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.products.permissions import public_attachments
 from portal.search import web

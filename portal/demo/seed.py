@@ -18,7 +18,6 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.services import entry_from_product, save_catalogue
 from portal.core import timeutil
 from portal.core.actors import DEMO_SEED
-from portal.core.identifiers import KIND_DRUG, USCC_ALPHABET, parse_registration_no, uscc_check_char
 from portal.core.outbox import IndexChange
 from portal.demo.data import (
     BATCHES,
@@ -32,9 +31,11 @@ from portal.demo.data import (
     PRODUCTS,
     USERS,
 )
+from portal.directory.identifiers import USCC_ALPHABET, uscc_check_char
 from portal.directory.models import Company, Hospital
 from portal.directory.services import save_company, save_hospital
 from portal.extensions import db
+from portal.products.identifiers import KIND_DRUG, parse_registration_no
 from portal.products.models import DeviceClass, Product, ProductType, Track
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 

@@ -6,9 +6,9 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
-from portal.core.identifiers import IdentifierError, validate_uscc
 from portal.core.reference import DISTRICTS
 from portal.core.tabular import RowError, read_table
+from portal.directory.identifiers import IdentifierError, validate_uscc
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db
 

@@ -11,7 +11,10 @@ from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, StaleObject
-from portal.core.identifiers import (
+from portal.core.outbox import APPLICATION, queue
+from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
+from portal.extensions import db
+from portal.products.identifiers import (
     IVD_CATEGORY_CODE,
     KIND_DEVICE,
     KIND_DRUG,
@@ -20,9 +23,6 @@ from portal.core.identifiers import (
     RegistrationNo,
     parse_registration_no,
 )
-from portal.core.outbox import APPLICATION, queue
-from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
-from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
 

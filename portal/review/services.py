@@ -271,7 +271,7 @@ def queue_query(
     if text:
         ids = _matching_ids(actor, text, scope)
         if ids is None:
-            from portal.core.identifiers import normalise
+            from portal.products.identifiers import normalise
 
             like = f"%{text}%"
             query = query.where(

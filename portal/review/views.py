@@ -11,12 +11,12 @@ from portal.catalogue.batches import batches_in_view
 from portal.catalogue.permissions import can_manage_batch
 from portal.core.access import roles
 from portal.core.errors import StaleObject
-from portal.core.identifiers import IdentifierError, parse_registration_no
 from portal.core.reference import KEY_AREAS
 from portal.core.unit import submit
 from portal.core.web import found, paginate
 from portal.extensions import db
 from portal.objections.models import Objection
+from portal.products.identifiers import IdentifierError, parse_registration_no
 from portal.review import forms, permissions, services
 from portal.workflow import ApplicationState
 

@@ -136,7 +136,7 @@ def word_units(text: str) -> list[str]:
 
 def edge_prefixes(value: str) -> list[str]:
     """Every prefix (2+ characters) of a normalised identifier, and of its digit block (4+ digits)."""
-    from portal.core.identifiers import normalise
+    from portal.products.identifiers import normalise
 
     code = normalise(value or "")
     if not code:
@@ -250,7 +250,7 @@ class EdgePrefixTokenizer(_UnitTokenizer):
 
     def units(self, value, mode):
         if mode == "query":
-            from portal.core.identifiers import normalise
+            from portal.products.identifiers import normalise
 
             return [(normalise(value), 0, 0)]
         return [(p, 0, 0) for p in edge_prefixes(value)]
