@@ -13,14 +13,14 @@ from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
 from portal.audit.models import AuditEvent
 from portal.catalogue import services as catalogue_services
-from portal.catalogue.models import Batch, EntryStatus
+from portal.catalogue.models import Batch
 from portal.catalogue.services import entry_from_product
 from portal.core import outbox, timeutil
 from portal.core.errors import DomainError, PermissionDenied, StaleObject
 from portal.notifications.models import Notification
 from portal.review import services
 from portal.review.models import ExpertReview
-from portal.workflow import ApplicationState, AssessmentState, BatchState
+from portal.workflow import ApplicationState, AssessmentState, BatchState, EntryStatus
 from tests.conftest import login
 
 # Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).

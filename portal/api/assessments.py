@@ -100,7 +100,7 @@ def _list_query(user):
         raise DomainError(f"参数 state 应为 {allowed} 之一。", field="state")
     filters = services.QueueFilters(state=state)
     batch = request.args.get("batch", "").strip()
-    query = services.queue_query(user.hospital_id, filters)
+    query = services.queue_query(user, filters)
     if batch:
         query = query.where(Batch.id == int(batch)) if batch.isdigit() else query.where(Batch.name == batch)
     return query, page, per_page

@@ -227,8 +227,10 @@ def _has_department(department: str):
     return sa.exists(sa.select(1).select_from(values).where(values.c.value == department))
 
 
-def queue_query(hospital_id: int, filters: QueueFilters, now: datetime | None = None):
-    """The hospital's assessments (entry and batch loaded): open overdue first, then open by due date, then done."""
+def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
+    """The actor's hospital's assessments (entry and batch loaded): open overdue first, then open by due date,
+    then done. Anyone without a hospital gets none."""
+    hospital_id = getattr(actor, "hospital_id", None)
     now = now or timeutil.utcnow()
     query = (
         sa.select(Assessment)

@@ -62,7 +62,7 @@ def _page(query, per_page=None):
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
     filters = services.parse_filters(request.args)
     hospital_id = current_user.hospital_id
-    page = _page(services.queue_query(hospital_id, filters))
+    page = _page(services.queue_query(current_user, filters))
     updates = services.hospital_updates(hospital_id, open_only=False)
     return (
         render_template(
@@ -113,7 +113,7 @@ def bulk():
 def export(fmt):
     """The hospital's own queue with the current filters (never another hospital's rows)."""
     filters = services.parse_filters(request.args)
-    items = db.session.scalars(services.queue_query(current_user.hospital_id, filters)).all()
+    items = db.session.scalars(services.queue_query(current_user, filters)).all()
     rows = exports.item_rows(items)
     name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
     if fmt == "csv":

@@ -13,6 +13,7 @@ from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
+from portal.workflow import ENTRY, transition
 
 
 def save_catalogue(
@@ -116,16 +117,8 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
         raise DomainError("调出日期不能晚于今天。", field="delisted_on")
     if delisted_on < entry.listed_on:
         raise DomainError(f"调出日期不能早于入目录日期 {entry.listed_on:%Y-%m-%d}。", field="delisted_on")
-    entry.status, entry.delisted_on, entry.delist_reason = EntryStatus.DELISTED, delisted_on, reason
-    record(
-        "entry.delist",
-        actor=actor,
-        obj=entry,
-        from_state=EntryStatus.LISTED,
-        to_state=EntryStatus.DELISTED,
-        comment=reason,
-        data={"delisted_on": delisted_on.isoformat()},
-    )
+    entry.delisted_on, entry.delist_reason = delisted_on, reason
+    transition(ENTRY, entry, "delist", actor, comment=reason, data={"delisted_on": delisted_on.isoformat()})
     # Assessments close and the company hears of it: both areas sit above the catalogue.
     replies = entry_delisted.send(entry, actor=actor, reason=reason)
     db.session.flush()

@@ -25,12 +25,10 @@ from portal.products.models import Product
 from portal.review import permissions
 from portal.review.models import ExpertReview, Recommendation
 from portal.search.services import application_ids_matching
-from portal.workflow import APPLICATION, ApplicationState, BatchState, transition
+from portal.workflow import APPLICATION, REVIEWABLE_BATCH_STATES, ApplicationState, BatchState, transition
 
 # Application states a reviewer still has to decide on (a returned one waits for the company).
 UNDECIDED = (ApplicationState.SUBMITTED, ApplicationState.FORMAL_CHECK_PASSED)
-# Batch states in which applications may still be checked and decided.
-REVIEWABLE_BATCH_STATES = (BatchState.OPEN, BatchState.REVIEWING)
 
 
 def get_application(actor, application_id: int, *, manage: bool = False) -> Application:
