@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import Role, User
 from portal.applications.models import Application, Submission
 from portal.applications.permissions import can_edit_application, can_view_application, is_applicant
-from portal.audit.services import record
+from portal.audit.services import history, record
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
@@ -107,6 +107,18 @@ def batch_is_open(batch: Batch, now=None) -> bool:
 def _check_version(obj, version: int | None) -> None:
     if version is not None and int(version) != obj.version_id:
         raise StaleObject()
+
+
+def company_applications(actor, state: str = ""):
+    """The actor's company's applications, newest change first; `state` a state value to keep only those."""
+    query = (
+        select(Application)
+        .where(Application.company_id == actor.company_id)
+        .order_by(Application.updated_at.desc(), Application.id.desc())
+    )
+    if state in ApplicationState._value2member_map_:
+        query = query.where(Application.state == ApplicationState(state))
+    return query
 
 
 def get_application(actor, application_id: int) -> Application:
@@ -318,6 +330,18 @@ def company_users(company_id: int) -> list[User]:
     return db.session.scalars(
         select(User).where(User.company_id == company_id, User.role == Role.MANUFACTURER, User.active.is_(True))
     ).all()
+
+
+def return_comment(application: Application) -> str | None:
+    """What the reviewer asked the company to change, while the application waits for it."""
+    if application.state is not ApplicationState.RETURNED:
+        return None
+    if application.submissions and application.submissions[-1].return_comment:
+        return application.submissions[-1].return_comment
+    for event in reversed(history(application)):  # the audit log has it even if the round was not annotated
+        if event.action == "application.return":
+            return event.comment
+    return None
 
 
 def mark_changed(application: Application) -> None:

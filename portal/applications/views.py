@@ -1,8 +1,7 @@
 """The company's applications: list, apply a product to an open batch, draft, submit, resubmit, withdraw."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.applications.forms import ApplicationForm, WithdrawForm
@@ -15,10 +14,12 @@ from portal.applications.permissions import (
 )
 from portal.applications.services import (
     NotEligible,
+    company_applications,
     create_application,
     eligibility_failures,
     get_application,
     next_action,
+    return_comment,
     save_application,
     snapshot_rows,
     withdraw_application,
@@ -26,10 +27,10 @@ from portal.applications.services import (
 from portal.audit.services import history
 from portal.catalogue.models import Batch
 from portal.core.access import roles
-from portal.core.errors import NotFound
 from portal.core.forms import attach_error
 from portal.core.persistence import parse_version
 from portal.core.unit import run, submit
+from portal.core.web import found, paginate
 from portal.extensions import db
 from portal.products.services import get_own_product
 from portal.workflow import APPLICATION, ApplicationState
@@ -54,32 +55,19 @@ AUDIT_LABELS = {
 
 
 def _own_product(product_id: int):
-    try:
-        return get_own_product(current_user, product_id)
-    except NotFound:
-        abort(404)
+    return found(get_own_product, product_id)
 
 
 def _visible_application(application_id: int) -> Application:
     """An application the user may see; anything else is a plain 404, also on POST."""
-    try:
-        return get_application(current_user, application_id)
-    except NotFound:
-        abort(404)
+    return found(get_application, application_id)
 
 
 @bp.route("/applications")
 @roles(Role.MANUFACTURER)
 def index():
-    query = (
-        select(Application)
-        .where(Application.company_id == current_user.company_id)
-        .order_by(Application.updated_at.desc(), Application.id.desc())
-    )
     state = request.args.get("state", "")
-    if state in ApplicationState._value2member_map_:
-        query = query.where(Application.state == ApplicationState(state))
-    page = db.paginate(query, per_page=current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200)
+    page = paginate(company_applications(current_user, state))
     return render_template(
         "applications/index.html", page=page, state=state, states=ApplicationState, next_action=next_action
     )
@@ -117,21 +105,10 @@ def _render(application, form, withdraw_form, failures=None, status=200):
             audit_labels=AUDIT_LABELS,
             state_labels={s.value: s.label for s in ApplicationState},
             next_action=next_action(application),
-            returned_comment=_last_return_comment(application),
+            returned_comment=return_comment(application),
         ),
         status,
     )
-
-
-def _last_return_comment(application) -> str | None:
-    if application.state is not ApplicationState.RETURNED:
-        return None
-    if application.submissions and application.submissions[-1].return_comment:
-        return application.submissions[-1].return_comment
-    for event in reversed(history(application)):  # the audit log has it even if the round was not annotated
-        if event.action == "application.return":
-            return event.comment
-    return None
 
 
 def _forms(application):
