@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.audit.services import record
 from portal.catalogue import permissions
-from portal.catalogue.models import Batch, Catalogue
+from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.signals import batch_step
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied
@@ -197,6 +197,13 @@ def get_noticed_batch(actor, batch_id: int) -> Batch:
     ):
         raise NotFound("未找到该公示。")
     return batch
+
+
+def published_entries(batch: Batch) -> list[Entry]:
+    """What a published batch listed (none before its publication)."""
+    if batch.state is not BatchState.PUBLISHED:
+        return []
+    return db.session.scalars(select(Entry).where(Entry.batch_id == batch.id).order_by(Entry.id)).all()
 
 
 def public_notices(actor) -> tuple[list[Batch], list[Batch]]:

@@ -22,6 +22,7 @@ from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.objections import permissions
 from portal.objections.models import Objection
+from portal.products.models import Attachment
 from portal.products.storage import store_pdf
 from portal.workflow import APPLICATION, OBJECTION, ApplicationState, BatchState, ObjectionState, transition
 
@@ -186,6 +187,24 @@ def resolve_objection(actor, objection: Objection, *, version, uphold: bool, res
         )
     db.session.flush()
     return objection
+
+
+def batch_objections(actor, batch: Batch) -> tuple[list[Objection], dict[int, list]]:
+    """The batch's objections, open ones first, and each one's evidence files (for its reviewers' page)."""
+    if not can_view_batch(actor, batch):
+        raise NotFound("未找到该批次。")
+    objections = db.session.scalars(
+        select(Objection)
+        .where(Objection.batch_id == batch.id)
+        .order_by(Objection.state != ObjectionState.OPEN, Objection.id)
+    ).all()
+    evidence = {}
+    if objections:
+        for item in db.session.scalars(
+            select(Attachment).where(Attachment.objection_id.in_([o.id for o in objections])).order_by(Attachment.id)
+        ):
+            evidence.setdefault(item.objection_id, []).append(item)
+    return objections, evidence
 
 
 def open_objection_count(batch: Batch) -> int:

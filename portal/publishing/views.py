@@ -6,14 +6,13 @@ offers the publication."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.audit.services import history
 from portal.catalogue import batches as lifecycle
 from portal.catalogue import forms as batch_forms
-from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.catalogue.models import Batch, Catalogue
 from portal.catalogue.services import get_by_code
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import StaleObject
@@ -23,11 +22,10 @@ from portal.core.web import found, local_to_utc, paginate, utc_to_local_naive
 from portal.extensions import db
 from portal.objections import forms as objection_forms
 from portal.objections import services as objection_services
-from portal.objections.models import Objection
 from portal.publishing import feeds
 from portal.publishing.services import advance
 from portal.review import services as review_services
-from portal.workflow import BATCH, ApplicationState, BatchState, ObjectionState
+from portal.workflow import BATCH, ApplicationState, BatchState
 
 bp = Blueprint("publishing", __name__)
 
@@ -98,22 +96,8 @@ def _batch_page(batch, window_form=None, status=200):
             closes_at=utc_to_local_naive(batch.closes_at),
         )
     counts = review_services.state_counts(batch)
-    objections = db.session.scalars(
-        select(Objection)
-        .where(Objection.batch_id == batch.id)
-        .order_by(Objection.state != ObjectionState.OPEN, Objection.id)
-    ).all()
-    evidence = {}
-    if objections:
-        from portal.products.models import Attachment
-
-        for item in db.session.scalars(
-            select(Attachment).where(Attachment.objection_id.in_([o.id for o in objections])).order_by(Attachment.id)
-        ):
-            evidence.setdefault(item.objection_id, []).append(item)
-    entries = []
-    if batch.state is BatchState.PUBLISHED:
-        entries = db.session.scalars(select(Entry).where(Entry.batch_id == batch.id).order_by(Entry.id)).all()
+    objections, evidence = objection_services.batch_objections(current_user, batch)
+    entries = lifecycle.published_entries(batch)
     return (
         render_template(
             "publishing/batch.html",
