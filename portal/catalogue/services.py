@@ -2,18 +2,20 @@
 
 from datetime import date
 
+from sqlalchemy import func, select
+
 from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.catalogue import permissions
-from portal.catalogue.models import Catalogue, Entry, EntryStatus, Scope
+from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.actors import is_system
-from portal.core.errors import DomainError, PermissionDenied
+from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
-from portal.workflow import ENTRY, transition
+from portal.workflow import ENTRY, BatchState, transition
 
 
 def save_catalogue(
@@ -124,3 +126,59 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
     db.session.flush()
     queue("entry", entry.id)
     return sum(closed for _, closed in replies if isinstance(closed, int))
+
+
+# What the public catalogue pages show (any actor, logged in or not) --------------------------------------
+
+
+def catalogues_listed(actor) -> tuple[list[Catalogue], dict[int, int]]:
+    """Every catalogue, and how many entries each lists now."""
+    catalogues = db.session.scalars(select(Catalogue).order_by(Catalogue.id)).all()
+    rows = db.session.execute(
+        select(Entry.catalogue_id, func.count()).where(Entry.status == EntryStatus.LISTED).group_by(Entry.catalogue_id)
+    )
+    return catalogues, dict(rows.all())
+
+
+def published_batches(actor, catalogue: Catalogue) -> list[Batch]:
+    return db.session.scalars(
+        select(Batch)
+        .where(Batch.catalogue_id == catalogue.id, Batch.state == BatchState.PUBLISHED)
+        .order_by(Batch.published_at.desc(), Batch.id.desc())
+    ).all()
+
+
+def catalogue_history(actor, catalogue: Catalogue) -> tuple[list[dict], list[Entry]]:
+    """Each published batch (an update of the catalogue): how many it listed, how many since delisted; and the
+    latest 200 delistings."""
+    counts = {
+        (batch_id, status): n
+        for batch_id, status, n in db.session.execute(
+            select(Entry.batch_id, Entry.status, func.count())
+            .where(Entry.catalogue_id == catalogue.id)
+            .group_by(Entry.batch_id, Entry.status)
+        )
+    }
+    rows = [
+        {
+            "batch": b,
+            "listed": counts.get((b.id, EntryStatus.LISTED), 0) + counts.get((b.id, EntryStatus.DELISTED), 0),
+            "delisted": counts.get((b.id, EntryStatus.DELISTED), 0),
+        }
+        for b in published_batches(actor, catalogue)
+    ]
+    delisted = db.session.scalars(
+        select(Entry)
+        .where(Entry.catalogue_id == catalogue.id, Entry.status == EntryStatus.DELISTED)
+        .order_by(Entry.delisted_on.desc(), Entry.id)
+        .limit(200)
+    ).all()
+    return rows, delisted
+
+
+def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
+    """Any entry (listed or delisted) is public; `delist`: only for the reviewers of its catalogue."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or (delist and not permissions.can_delist(actor, entry)):
+        raise NotFound("未找到该目录产品。")
+    return entry
