@@ -3,7 +3,8 @@
     .venv/bin/python bench/arch_metrics.py
 
 Query expressions in views: calls of `select(`, `db.session.get(`/`.scalars(`/`.scalar(`/`.execute(` and
-`.query` in every views-like module (views.py, home.py, dashboard.py, api/*.py). Import circles: pairs of
+`.query` in every views module (views.py, api/*.py), and apart from them in the home-page boards (home.py,
+home/dashboard.py), which are read modules of their areas taking the user. Import circles: pairs of
 areas (first-level packages under portal/) that import each other, directly or through other areas, counting
 imports inside functions too (grimp sees every import statement).
 """
@@ -23,15 +24,14 @@ def long_files(limit=500):
     return sorted((row for row in rows if row[0] > limit), reverse=True)
 
 
-def view_modules():
-    names = ("views.py", "home.py", "dashboard.py", "batch_views.py", "notice_views.py")
+def modules(names, folders=()):
     for path in sorted((ROOT / "portal").rglob("*.py")):
-        if path.name in names or path.parent.name == "api":
+        if path.name in names or path.parent.name in folders:
             yield path
 
 
-def view_queries():
-    return {p.relative_to(ROOT): len(QUERY.findall(p.read_text())) for p in view_modules()}
+def queries(paths):
+    return {p.relative_to(ROOT): len(QUERY.findall(p.read_text())) for p in paths}
 
 
 def area_graph():
@@ -61,11 +61,14 @@ def main():
     print(f"files over 500 lines: {len(files)}")
     for n, path in files:
         print(f"  {n:5d} {path}")
-    queries = view_queries()
-    print(f"query expressions in views: {sum(queries.values())}")
-    for path, n in queries.items():
-        if n:
-            print(f"  {n:3d} {path}")
+    for title, found in (
+        ("views", queries(modules(("views.py",), ("api",)))),
+        ("home-page boards", queries(modules(("home.py", "dashboard.py")))),
+    ):
+        print(f"query expressions in {title}: {sum(found.values())}")
+        for path, n in found.items():
+            if n:
+                print(f"  {n:3d} {path}")
     edges = area_graph()
     reach = {a: reachable(edges, a) for a in edges}
     circles = sorted({tuple(sorted((a, b))) for a in edges for b in reach[a] if a in reach[b] and a != b})
