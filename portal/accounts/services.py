@@ -103,7 +103,7 @@ def create_user(
     catalogues=(),
 ) -> User:
     """Create an account (an administrator, or the command line's system actor)."""
-    if not is_system(actor) and actor.role is not Role.ADMIN:
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
     email = normalise_email(email)
     if not email or "@" not in email:

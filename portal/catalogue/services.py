@@ -32,7 +32,7 @@ def save_catalogue(
     description: str = "",
 ) -> Catalogue:
     """Create (catalogue None) or update a catalogue (an administrator, or a system actor)."""
-    if not is_system(actor) and actor.role is not Role.ADMIN:
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():

@@ -14,7 +14,7 @@ from portal.extensions import db
 
 
 def _require_admin(actor) -> None:
-    if not is_system(actor) and actor.role is not Role.ADMIN:
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
 
 
