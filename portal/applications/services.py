@@ -10,8 +10,9 @@ from portal.audit.services import history, record
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
-from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
+from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import APPLICATION, queue
+from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
@@ -102,11 +103,6 @@ def snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
 def batch_is_open(batch: Batch, now=None) -> bool:
     now = now or timeutil.utcnow()
     return batch.state is BatchState.OPEN and (batch.closes_at is None or now < batch.closes_at)
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise StaleObject()
 
 
 def company_applications(actor, state: str = ""):
@@ -250,7 +246,7 @@ def update_application(actor, application: Application, statement: str, version:
         raise PermissionDenied()
     if not can_edit_application(actor, application):
         raise DomainError(f"申报当前状态为「{application.state.label}」，不能修改。")
-    _check_version(application, version)
+    check_version(application, version, required=False)
     statement = (statement or "").strip()
     if len(statement) > MAX_STATEMENT:
         raise DomainError(f"申报说明最多 {MAX_STATEMENT} 个字符（现为 {len(statement)} 个）。", field="statement")
@@ -268,7 +264,7 @@ def submit_application(actor, application: Application, version: int | None = No
     if not is_applicant(actor, application):
         raise PermissionDenied()
     APPLICATION_FLOW.advance(application.state, "submit")  # an illegal state raises the workflow's message
-    _check_version(application, version)
+    check_version(application, version, required=False)
     failures = eligibility_failures(application)
     if failures:
         raise NotEligible(failures)
@@ -312,7 +308,7 @@ def withdraw_application(actor, application: Application, reason: str, version: 
     if not is_applicant(actor, application):
         raise PermissionDenied()
     APPLICATION_FLOW.advance(application.state, "withdraw")
-    _check_version(application, version)
+    check_version(application, version, required=False)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写撤回原因。", field="reason")

@@ -17,7 +17,8 @@ from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
-from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
+from portal.core.errors import DomainError, IllegalTransition, NotFound
+from portal.core.persistence import check_version
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.products.identifiers import normalise
@@ -47,17 +48,6 @@ def get_assessment(actor, assessment_id) -> Assessment:
     return assessment
 
 
-def _check_version(assessment, version) -> None:
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise DomainError("版本号无效，请刷新页面后重试。", field="version") from None
-    if version != assessment.version_id:
-        raise StaleObject()
-
-
 # Actions ----------------------------------------------------------------------------------------------------
 
 
@@ -74,7 +64,7 @@ def add_event(
 ) -> AssessmentEvent:
     """Log a dated step (科室申请, 委员会审议) or a note. A step on a pending assessment starts it."""
     require_assess(actor, assessment)
-    _check_version(assessment, version)
+    check_version(assessment, version, required=False)
     try:
         kind = EventKind(kind)
     except ValueError:
@@ -119,7 +109,7 @@ def decide(
     """Record the hospital's decision. After the due date it is accepted and marked late. A changed decision
     replaces the current one; every decision stays in the events and the audit log."""
     require_assess(actor, assessment)
-    _check_version(assessment, version)
+    check_version(assessment, version, required=False)
     try:
         outcome = Outcome(outcome)
     except ValueError:

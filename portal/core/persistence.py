@@ -23,10 +23,14 @@ def parse_version(raw) -> int | None:
         return None
 
 
-def check_version(obj, expected) -> None:
-    """The form carried the version it was loaded with; a different one means someone else acted first."""
+def check_version(obj, expected, *, required: bool = True) -> None:
+    """The one version check: `expected` is the version_id the form or request was loaded with; another one
+    (or a garbled one) means someone else acted first. A missing version is stale too, unless the caller says
+    it may be left out (`required=False`: the API's optional field, services called on what was just loaded)."""
     if expected is None or str(expected).strip() == "":
-        raise StaleObject("表单缺少版本信息，请刷新页面后重试。")
+        if required:
+            raise StaleObject("表单缺少版本信息，请刷新页面后重试。")
+        return
     try:
         expected = int(expected)
     except (TypeError, ValueError):

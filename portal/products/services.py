@@ -10,8 +10,9 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
-from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.errors import DomainError, NotFound
 from portal.core.outbox import APPLICATION, queue
+from portal.core.persistence import check_version
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
 from portal.extensions import db
 from portal.products.identifiers import (
@@ -241,8 +242,7 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
     """Change a product; `version` is the version_id the form was loaded with. The caller commits."""
     if not can_edit_product(actor, product):
         raise NotFound()
-    if version is not None and version != product.version_id:
-        raise StaleObject()
+    check_version(product, version, required=False)
     values = clean_product(data)
     _check_duplicate(product.company_id, values["registration_no"], product.id)
     changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
