@@ -12,6 +12,7 @@ from portal.api.auth import token_required
 from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment
+from portal.catalogue.batches import batch_ids
 from portal.catalogue.models import Batch
 from portal.core import timeutil
 from portal.core.access import public
@@ -102,7 +103,7 @@ def _list_query(user):
     batch = request.args.get("batch", "").strip()
     query = services.queue_query(user, filters)
     if batch:
-        query = query.where(Batch.id == int(batch)) if batch.isdigit() else query.where(Batch.name == batch)
+        query = query.where(Batch.id.in_(batch_ids(batch)))  # a name may name one batch of several catalogues
     return query, page, per_page
 
 

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from portal.api import assessments
 from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
-from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.catalogue.batches import batch_ids
+from portal.catalogue.models import Catalogue, Entry
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
 from portal.search import indexer, services
@@ -56,14 +57,7 @@ def _filters() -> dict[str, str]:
         filters["catalogue"] = str(catalogue_id)
     batch = request.args.get("batch", "").strip()
     if batch:
-        stmt = (
-            select(Batch.id).where(Batch.id == int(batch))
-            if batch.isdigit()
-            else select(Batch.id).where(Batch.name == batch)
-        )
-        if catalogue_id is not None:
-            stmt = stmt.where(Batch.catalogue_id == catalogue_id)
-        ids = db.session.scalars(stmt).all()
+        ids = batch_ids(batch, catalogue_id)
         if len(ids) != 1:
             message = "没有这个批次。" if not ids else "多个目录都有这个批次名称，请同时指定 catalogue。"
             raise _BadParam("batch", message)

@@ -184,6 +184,15 @@ def batches_in_view(actor):
     return query
 
 
+def batch_ids(ref: str, catalogue_id: int | None = None) -> list[int]:
+    """The batches a request names: by id when `ref` is digits, else by name (of one catalogue when given).
+    The one rule both APIs resolve `batch` by; the entries API then asks for exactly one."""
+    query = select(Batch.id).where(Batch.id == int(ref)) if ref.isdigit() else select(Batch.id).where(Batch.name == ref)
+    if catalogue_id is not None:
+        query = query.where(Batch.catalogue_id == catalogue_id)
+    return list(db.session.scalars(query))
+
+
 # What the public may see ---------------------------------------------------------------------------------
 
 
