@@ -75,8 +75,16 @@ BATCH = Workflow(
         (BatchState.OPEN, "close"): BatchState.REVIEWING,
         (BatchState.REVIEWING, "start_notice"): BatchState.PUBLIC_NOTICE,
         (BatchState.PUBLIC_NOTICE, "publish"): BatchState.PUBLISHED,
+        # A batch published before the portal existed, loaded by `flask catalogue import`.
+        (BatchState.DRAFT, "import_published"): BatchState.PUBLISHED,
     },
-    action_labels={"open": "开始征集", "close": "截止征集", "start_notice": "开始公示", "publish": "发布"},
+    action_labels={
+        "open": "开始征集",
+        "close": "截止征集",
+        "start_notice": "开始公示",
+        "publish": "发布",
+        "import_published": "导入已发布批次",
+    },
 )
 
 APPLICATION = Workflow(

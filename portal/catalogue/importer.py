@@ -31,7 +31,7 @@ from portal.products.identifiers import (
     parse_registration_no,
 )
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
-from portal.workflow import BatchState
+from portal.workflow import BATCH, BatchState, transition
 
 COLUMNS = (
     "产品名称",
@@ -252,13 +252,12 @@ def import_batch(
         batch = Batch(
             catalogue=catalogue,
             name=batch_name,
-            state=BatchState.PUBLISHED,
+            state=BatchState.DRAFT,
             published_on=day,
             published_at=timeutil.start_of_day_shanghai(day),
         )
         db.session.add(batch)
-        db.session.flush()
-        record("batch.imported", actor=actor, obj=batch, to_state=BatchState.PUBLISHED, comment=f"导入 {path}")
+        transition(BATCH, batch, "import_published", actor, comment=f"导入 {path}")
         result.batch_created = True
     result.batch = batch
     listed_on = batch.published_on or today
