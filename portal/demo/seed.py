@@ -37,7 +37,16 @@ from portal.directory.services import save_company, save_hospital
 from portal.extensions import db
 from portal.products.identifiers import KIND_DRUG, parse_registration_no
 from portal.products.models import DeviceClass, Product, ProductType, Track
-from portal.workflow import ApplicationState, AssessmentState, BatchState
+from portal.workflow import APPLICATION as APPLICATION_FLOW
+from portal.workflow import (
+    ASSESSMENT,
+    BATCH,
+    OBJECTION,
+    ApplicationState,
+    BatchState,
+    ObjectionState,
+    transition,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the demo logins are printed on purpose
 COMMENT = "演示数据"
@@ -164,7 +173,7 @@ def seed_batches(counts, catalogues, now) -> dict[tuple[str, str], Batch]:
             batch = Batch(
                 catalogue=catalogue,
                 name=spec["name"],
-                state=spec["state"],
+                state=BatchState.DRAFT,
                 opens_at=now + timedelta(days=spec["opens"]),
                 closes_at=now + timedelta(days=spec["closes"]),
             )
@@ -176,8 +185,8 @@ def seed_batches(counts, catalogues, now) -> dict[tuple[str, str], Batch]:
                 batch.published_at = now + timedelta(days=spec["published"])
                 batch.published_on = timeutil.today_shanghai(batch.published_at)
             db.session.add(batch)
-            action = "publish" if spec["state"] is BatchState.PUBLISHED else spec["state"].value
-            record(f"batch.{action}", obj=batch, to_state=batch.state, comment=COMMENT)
+            record("batch.created", actor=DEMO_SEED, obj=batch, to_state=BatchState.DRAFT, comment=COMMENT)
+            _walk(BATCH, batch, spec["state"], BATCH_PATH)
             counts["batches"] += 1
         result[(catalogue.code, batch.name)] = batch
     return result
@@ -216,12 +225,17 @@ def seed_attachments(counts, products, company_users) -> None:
             counts["attachments"] += 1
 
 
-# Audit action for an application created directly in a state (named like workflow.transition's actions).
-APPLICATION_ACTIONS = {
-    ApplicationState.DRAFT: "application.created",
-    ApplicationState.SUBMITTED: "application.submit",
-    ApplicationState.RECOMMENDED: "application.recommend",
-}
+# The workflow steps that lead to each state the demo data uses, taken one audited step at a time.
+BATCH_PATH = ("open", "close", "start_notice", "publish")
+APPLICATION_PATH = ("submit", "pass_formal_check", "recommend")
+
+
+def _walk(workflow, obj, target, path) -> None:
+    """Reach `target` through the workflow table (never by assigning the state)."""
+    for action in path:
+        if getattr(obj, workflow.column) is target:
+            return
+        transition(workflow, obj, action, DEMO_SEED, comment=COMMENT)
 
 
 def ensure_application(counts, batch, product, state, submitted_at, decided_at=None, submitter=None) -> Application:
@@ -234,7 +248,7 @@ def ensure_application(counts, batch, product, state, submitted_at, decided_at=N
         batch=batch,
         product=product,
         company_id=product.company_id,
-        state=state,
+        state=ApplicationState.DRAFT,
         statement=f"{product.name}属于{product.key_area}领域的创新产品，临床价值明确，申请列入目录。",
         round=1 if submitted else 0,
         submitted_at=submitted_at if submitted else None,
@@ -251,7 +265,8 @@ def ensure_application(counts, batch, product, state, submitted_at, decided_at=N
                 submitted_at=submitted_at,
             )
         )
-    record(APPLICATION_ACTIONS[state], obj=application, to_state=state, comment=COMMENT)
+    record("application.created", actor=DEMO_SEED, obj=application, to_state=ApplicationState.DRAFT, comment=COMMENT)
+    _walk(APPLICATION_FLOW, application, state, APPLICATION_PATH)
     db.session.add(IndexChange(doc_type="application", doc_id=application.id))
     counts["applications"] += 1
     return application
@@ -299,35 +314,19 @@ def _sample_progress(batch: Batch, created: list[Assessment]) -> None:
         if user is None:
             continue
         at = batch.published_at + timedelta(days=days)
-        assessment.state, assessment.outcome, assessment.reason = AssessmentState.DECIDED, outcome, reason
+        assessment.outcome, assessment.reason = outcome, reason
         assessment.decided_at, assessment.decided_by_id = at, user.id
         assessment.is_late = at > assessment.due_at
         _event(assessment, EventKind.DECISION, at, user, reason or outcome.label, outcome)
-        record(
-            "assessment.decide",
-            actor=user,
-            obj=assessment,
-            from_state=AssessmentState.PENDING,
-            to_state=AssessmentState.DECIDED,
-            comment=COMMENT,
-            data={"outcome": outcome.value},
-        )
+        transition(ASSESSMENT, assessment, "decide", user, comment=COMMENT, data={"outcome": outcome.value})
     for hospital, product, note, days in IN_REVIEW:
         assessment = by_key.get((hospital, product))
         user = assessment and users.get(assessment.hospital_id)
         if user is None:
             continue
-        assessment.state = AssessmentState.IN_REVIEW
         at = batch.published_at + timedelta(days=days)
         _event(assessment, EventKind.DEPARTMENT_REQUEST, at, user, note)
-        record(
-            "assessment.start",
-            actor=user,
-            obj=assessment,
-            from_state=AssessmentState.PENDING,
-            to_state=AssessmentState.IN_REVIEW,
-            comment=COMMENT,
-        )
+        transition(ASSESSMENT, assessment, "start", user, comment=COMMENT)
 
 
 def _event(assessment, kind, at, user, note, outcome=None) -> None:
@@ -368,7 +367,6 @@ DEMO_OBJECTION = dict(
 def seed_review(batches, products, users) -> None:
     """A dismissed objection on the published demo batch (idempotent)."""
     from portal.objections.models import Objection
-    from portal.workflow import ObjectionState
 
     spec = DEMO_OBJECTION
     batch = batches[(spec["catalogue"], spec["batch"])]
@@ -383,7 +381,7 @@ def seed_review(batches, products, users) -> None:
         phone=spec["phone"],
         organisation=spec["organisation"],
         reason=spec["reason"],
-        state=ObjectionState.DISMISSED,
+        state=ObjectionState.OPEN,
         resolution=spec["resolution"],
         resolved_by_id=reviewer.id,
         resolved_at=batch.notice_starts_at + timedelta(days=3),
@@ -391,14 +389,7 @@ def seed_review(batches, products, users) -> None:
     )
     db.session.add(objection)
     record("objection.filed", subject=spec["name"], obj=objection, to_state=ObjectionState.OPEN, comment=COMMENT)
-    record(
-        "objection.dismiss",
-        actor=reviewer,
-        obj=objection,
-        from_state=ObjectionState.OPEN,
-        to_state=ObjectionState.DISMISSED,
-        comment=spec["resolution"],
-    )
+    transition(OBJECTION, objection, "dismiss", reviewer, comment=spec["resolution"])
 
 
 def seed_demo(out=print) -> dict:
