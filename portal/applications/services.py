@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
+from portal.products.signals import product_changed
 from portal.workflow import APPLICATION as APPLICATION_FLOW
 from portal.workflow import ApplicationState, BatchState, transition
 
@@ -345,6 +346,13 @@ def mark_changed(application: Application) -> None:
     application.updated_at = timeutil.utcnow()
     db.session.flush()  # the version check happens here: a concurrent change raises StaleDataError
     queue("application", application.id)
+
+
+@product_changed.connect
+def _reindex_applications(product, *, fields) -> None:
+    """Applications are indexed with their product's data (state filters included)."""
+    for application_id in db.session.scalars(select(Application.id).where(Application.product_id == product.id)):
+        queue(APPLICATION, application_id)
 
 
 @entry_delisted.connect

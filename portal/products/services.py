@@ -11,7 +11,6 @@ from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound
-from portal.core.outbox import APPLICATION, queue
 from portal.core.persistence import check_version
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
 from portal.extensions import db
@@ -26,6 +25,7 @@ from portal.products.identifiers import (
 )
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
+from portal.products.signals import product_changed
 
 DEFAULT_ATTACHMENT_KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
 TEXT_LIMITS = {"name": 200, "model": 500, "insurance_code": 64}
@@ -250,11 +250,7 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
         setattr(product, key, value)
     if changed:
         record("product.updated", actor=actor, obj=product, data={"fields": changed})
-        # Applications are indexed with their product's data (state filters included).
-        from portal.applications.models import Application
-
-        for application_id in db.session.scalars(select(Application.id).where(Application.product_id == product.id)):
-            queue(APPLICATION, application_id)
+        product_changed.send(product, fields=changed)
     return product
 
 
