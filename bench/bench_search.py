@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_search.py --sizes 10000 50000
 
 For each size: a fresh SQLite database with N synthetic entries, the index build time, then p50/p95 of 100
-realistic queries in-process (the service the pages and API call, with and without facets), over HTTP (a real
+realistic queries in-process (the service the pages and API call, with and without facets; first with the
+pages kept per index generation dropped before every query, then with them kept, as a server runs), over HTTP (a real
 werkzeug server on 127.0.0.1, `GET /api/v1/entries?q=`), with LIKE and with FTS5 trigram; recall of single
 words against LIKE (LIKE ⊆ ours) and correctness of multi-word queries (every word somewhere in the entry).
 """
@@ -379,6 +380,16 @@ def run(size, workdir):
         queries = queries[:100]
         assert len(queries) == 100
 
+        def uncached(**kwargs):
+            def search(q):
+                for _generation, caches in idx._shared.values():  # the pages kept per index generation
+                    caches.pop("results", None)
+                return services.search_entries(q, {}, per_page=20, **kwargs)
+
+            return search
+
+        out["whoosh_api_cold"] = timed(uncached(facets=False, suggest=False), queries)
+        out["whoosh_page_cold"] = timed(uncached(), queries)
         out["whoosh_api"] = timed(
             lambda q: services.search_entries(q, {}, per_page=20, facets=False, suggest=False), queries
         )
@@ -434,6 +445,8 @@ def report(r):
     )
     print(f"{'100 queries':38} {'p50 ms':>8} {'p95 ms':>8}")
     for key, label in (
+        ("whoosh_api_cold", "Whoosh in-process, API, no page cache"),
+        ("whoosh_page_cold", "Whoosh in-process, +facets, no cache"),
         ("whoosh_api", "Whoosh in-process (API: page+total)"),
         ("whoosh_page", "Whoosh in-process (+8 facets)"),
         ("http_api", "Whoosh over HTTP (werkzeug, loopback)"),

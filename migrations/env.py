@@ -91,6 +91,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several nodes upgrading at start-up: one migrates, the others wait, then find nothing to do.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('portal migrations'))")
             context.run_migrations()
 
 

@@ -40,13 +40,20 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (register every table)
     from portal.accounts.services import load_user_from_cookie
+    from portal.core.inputs import IdConverter
 
     login_manager.user_loader(load_user_from_cookie)
     login_manager.session_protection = "basic"
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     _register_hooks(app)
     _register_cli(app)
+    if app.config["PORTAL_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PORTAL_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 
@@ -69,7 +76,9 @@ BLUEPRINT_MODULES = (
     "portal.publishing.views",
     "portal.assessments.views",
     "portal.search.views",
+    "portal.matchmaking.views",
     "portal.api.views",
+    "portal.imports.views",
 )
 
 CLI_GROUPS = (
@@ -80,6 +89,7 @@ CLI_GROUPS = (
     "portal.notifications.cli:notifications_cli",
     "portal.assessments.cli:assessments_cli",
     "portal.search.cli:search_cli",
+    "portal.matchmaking.cli:matchmaking_cli",
 )
 
 
@@ -90,21 +100,29 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import search
+    from portal.admin import audit_labels as labels
+    from portal.assessments import tally
     from portal.core import errors_web, filters
     from portal.core.access import require_login
+    from portal.core.inputs import reject_nul
     from portal.core.security import set_security_headers
 
+    app.before_request(reject_nul)
     app.before_request(require_login)
     app.after_request(set_security_headers)
     errors_web.register(app)
     filters.register(app)
     search.register(app)
+    tally.install()
+    labels.register(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.core.errors_cli import guard
+
     for spec in CLI_GROUPS:
         module_name, _, attribute = spec.partition(":")
-        app.cli.add_command(getattr(importlib.import_module(module_name), attribute))
+        app.cli.add_command(guard(getattr(importlib.import_module(module_name), attribute)))
 
 
 @event.listens_for(Engine, "connect")

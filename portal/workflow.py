@@ -98,7 +98,7 @@ APPLICATION = Workflow(
         (ApplicationState.FORMAL_CHECK_PASSED, "recommend"): ApplicationState.RECOMMENDED,
         (ApplicationState.FORMAL_CHECK_PASSED, "reject"): ApplicationState.REJECTED,
         (ApplicationState.RECOMMENDED, "uphold_objection"): ApplicationState.REJECTED,
-        (ApplicationState.DRAFT, "withdraw"): ApplicationState.WITHDRAWN,
+        # A draft was never sent, so there is nothing to withdraw: it is kept (or submitted) instead.
         (ApplicationState.SUBMITTED, "withdraw"): ApplicationState.WITHDRAWN,
         (ApplicationState.RETURNED, "withdraw"): ApplicationState.WITHDRAWN,
         (ApplicationState.FORMAL_CHECK_PASSED, "withdraw"): ApplicationState.WITHDRAWN,

@@ -202,3 +202,145 @@ def build_examples(world: World) -> dict[str, Entry]:
     )
     world.index()
     return e
+
+
+# A realistic catalogue for ranking (issue 15): everyday items are imported first, so a tie decided by import
+# order would put them above the innovative products people look for.
+# (name, model, company short name, departments, description, class, innovative review, newer batch)
+CATALOGUE = [
+    ("医用胰岛素笔用针头", "0.23×4mm", "康德", ["内分泌科"], "供糖尿病患者注射胰岛素，控制血糖。", "II", "none", 0),
+    (
+        "糖化血红蛋白测定试剂盒",
+        "HbA1c-100",
+        "博睿",
+        ["检验科"],
+        "辅助评价糖尿病患者近期血糖控制水平。",
+        "II",
+        "none",
+        0,
+    ),  # noqa: E501
+    ("一次性使用内窥镜用活检钳", "BF-23", "安盛", ["消化内科"], "经内窥镜钳取组织标本。", "II", "none", 0),
+    ("内窥镜冷光源", "LS-300", "恒泰", ["消化内科", "普通外科"], "为内窥镜检查提供照明。", "II", "none", 0),
+    ("医用干式胶片", "DF-14", "启明", ["医学影像科"], "适用于医用干式激光相机打印影像。", "II", "none", 0),
+    ("眼科手术显微镜", "OM-5", "睿视", ["眼科"], "可连接激光光凝系统进行眼底治疗。", "II", "none", 0),
+    ("高压造影注射器", "CTI-2", "佳诚", ["医学影像科"], "用于CT、MR增强扫描时注射造影剂。", "II", "none", 0),
+    (
+        "经导管主动脉瓣膜系统",
+        "VitaFlow Liberty",
+        "微创心通",
+        ["心血管内科"],
+        "经股动脉途径植入。",
+        "III",
+        "national",
+        0,
+    ),  # noqa: E501
+    ("冠脉雷帕霉素靶向洗脱支架系统", "Firehawk", "微创", ["心血管内科"], "用于冠状动脉狭窄。", "III", "national", 0),
+    ("血管造影X射线机", "uAngio 960", "联影", ["心血管内科", "医学影像科"], "数字减影血管造影。", "III", "none", 0),
+    ("心脏射频消融导管", "FireMagic", "微创电生理", ["心血管内科"], "用于心律失常的射频消融治疗。", "III", "none", 0),
+    (
+        "二尖瓣夹合系统",
+        "ValveClamp",
+        "捍宇",
+        ["心血管内科", "心脏外科"],
+        "经导管修复二尖瓣反流。",
+        "III",
+        "national",
+        0,
+    ),  # noqa: E501
+    (
+        "冠脉血流储备分数测量系统",
+        "FlashAngio",
+        "润迈德",
+        ["心血管内科"],
+        "结合造影与血管内影像评估冠脉狭窄。",
+        "III",
+        "shanghai",
+        0,
+    ),  # noqa: E501
+    ("超导磁共振成像系统", "uMR 890 / 3.0T", "联影", ["医学影像科"], "3.0T 宽孔径。", "II", "national", 0),
+    ("永磁型磁共振成像系统", "OPER-0.5", "申科", ["医学影像科"], "开放式低场永磁体。", "II", "none", 0),
+    ("头部线圈", "HC-16", "某某", ["医学影像科"], "适配超导磁共振成像系统的十六通道头部线圈。", "II", "none", 0),
+    ("X射线计算机体层摄影设备", "uCT 960+", "联影", ["医学影像科", "急诊科"], "宽体探测器。", "II", "none", 0),
+    (
+        "正电子发射及X射线计算机断层成像扫描系统",
+        "uMI 780 (PET/CT)",
+        "联影",
+        ["核医学科"],
+        "数字化探测器。",
+        "III",
+        "national",
+        0,
+    ),  # noqa: E501
+    (
+        "肺结节影像辅助检测软件",
+        "InferRead",
+        "推想",
+        ["医学影像科"],
+        "基于胸部CT影像辅助检出肺结节。",
+        "III",
+        "national",
+        0,
+    ),  # noqa: E501
+    (
+        "全膝关节置换手术导航定位系统",
+        "鸿鹄 SkyWalker",
+        "微创机器人",
+        ["骨科", "关节外科"],
+        "术中机械臂辅助截骨。",
+        "III",
+        "national",
+        0,
+    ),  # noqa: E501
+    ("人工髋关节假体", "HJ-2", "康德", ["骨科", "关节外科"], "全髋关节置换。", "III", "none", 0),
+    ("腔镜手术机器人", "Toumai", "微创机器人", ["普通外科", "泌尿外科"], "多孔腔镜手术。", "III", "national", 0),
+    ("上肢康复训练机器人", "ArmMotus M2", "傅利叶", ["康复医学科"], "上肢康复训练。", "II", "shanghai", 0),
+    ("彩色多普勒超声诊断系统", "uSONIQUE 80", "联影", ["超声科"], "腹部、心脏超声检查。", "II", "shanghai", 0),
+    ("医用电子直线加速器", "uRT-linac 506c", "联影", ["放射治疗科"], "影像引导放射治疗。", "III", "national", 0),
+    ("人工晶状体", "IOL-1", "睿视", ["眼科"], "白内障术后植入。", "III", "none", 0),
+    ("颅内取栓支架", "Tonbridge", "心玮", ["神经内科", "神经外科"], "急性缺血性卒中机械取栓。", "III", "national", 0),  # noqa: E501
+    ("血液透析滤过器", "HF-18", "恒泰", ["肾内科"], "血液透析滤过治疗。", "II", "none", 0),
+    ("新型冠状病毒核酸检测试剂盒", "PCR-2", "之江", ["检验科"], "荧光PCR法。", "III", "none", 0),
+    # Newer, innovative: must win ties with the everyday items above.
+    (
+        "持续葡萄糖监测系统",
+        "Sibionics GS1",
+        "硅基仿生",
+        ["内分泌科"],
+        "传感器连续监测组织间液葡萄糖，帮助糖尿病患者管理血糖。",
+        "III",
+        "national",
+        1,
+    ),  # noqa: E501
+    ("胶囊内窥镜系统", "NaviCam", "安翰", ["消化内科"], "磁控胶囊，无需插管完成胃部检查。", "III", "national", 1),
+    (
+        "全自动微生物质谱检测系统",
+        "Autof ms1000",
+        "奥德",
+        ["检验科"],
+        "基质辅助激光解吸电离飞行时间质谱，快速鉴定病原微生物。",
+        "III",
+        "shanghai",
+        1,
+    ),  # noqa: E501
+    ("血管内超声诊断系统", "IVUS-60", "全景", ["心血管内科"], "冠状动脉腔内成像。", "III", "national", 1),
+    ("血管内冲击波治疗系统", "Shockwave", "蓝帆", ["心血管内科"], "冠脉钙化病变预处理。", "III", "shanghai", 1),
+]
+
+
+def build_catalogue(world: World) -> dict[str, Entry]:
+    """The ranking catalogue, indexed; entries by product name."""
+    newer = world.make_batch(world.catalogue, "第二批", date(2025, 6, 30))
+    out = {}
+    for name, model, short, departments, description, device_class, innovative, is_new in CATALOGUE:
+        out[name] = world.entry(
+            name,
+            model=model,
+            company=(f"上海{short}医疗科技有限公司", short),
+            departments=departments,
+            description=description,
+            device_class=device_class,
+            innovative=innovative,
+            batch=newer if is_new else None,
+        )
+    world.index()
+    return out

@@ -8,7 +8,7 @@ import pytest
 from portal.accounts import tokens
 from portal.accounts.models import ApiToken, Role
 from portal.api.assessments import OPENAPI_PATHS
-from portal.assessments import services
+from portal.assessments import compliance
 from portal.assessments.models import Outcome
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.workflow import ASSESSMENT, AssessmentState, transition
@@ -177,4 +177,4 @@ def test_same_decision_twice_is_idempotent(db, client, two_hospitals):
     second = client.post(url, json={"outcome": "not_applicable", "reason": "无科室"}, headers=_auth(token))
     assert first.status_code == second.status_code == 200
     assert first.get_json()["version"] == second.get_json()["version"]
-    assert services.hospital_updates(two_hospitals["a"].id)[0][1].decided == 1
+    assert compliance.hospital_updates(two_hospitals["a"].id)[0][1].decided == 1

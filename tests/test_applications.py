@@ -341,6 +341,10 @@ def test_reviewers_see_only_their_catalogues_applications(app, db, setup, make_u
     db.session.commit()
     client = app.test_client()
     login(client, setup["reviewer"].email)
+    assert client.get(f"/applications/{application.id}").status_code == 404  # a draft is the company's own
+    update_application(setup["user"], application, "创新性强。", application.version_id)
+    submit_application(setup["user"], application)
+    db.session.commit()
     page = client.get(f"/applications/{application.id}")
     assert page.status_code == 200 and "撤回申报" not in page.get_data(as_text=True)
     other = make_user(Role.REVIEWER, catalogues=[make_catalogue()])

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.accounts.models import Role
-from portal.assessments import services
+from portal.assessments import services, tally
 from portal.assessments.creation import create_assessments
-from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome
+from portal.assessments.models import Assessment, AssessmentEvent, AssessmentTally, EventKind, Outcome
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
 from portal.workflow import APPLICATION, ASSESSMENT, ApplicationState, AssessmentState, transition
@@ -81,6 +81,20 @@ def _check_invariants(db, batch, model):
         assert decisions == model["decisions"][entry_id]
     # The intruder's hospital never changes.
     assert all(a.state is AssessmentState.PENDING for a in rows if a.hospital_id != model["hospital_id"])
+    # The compliance tally equals the counts recomputed from the assessments.
+    assert _stored_tally(db, batch) == _recomputed_tally(db, batch)
+
+
+def _stored_tally(db, batch):
+    rows = db.session.scalars(db.select(AssessmentTally).where(AssessmentTally.batch_id == batch.id)).all()
+    return {(t.batch_id, t.hospital_id): tuple(getattr(t, n) for n in (*tally.COUNTS, "due_min", "due_max"))
+            for t in rows}
+
+
+def _recomputed_tally(db, batch):
+    rows = db.session.execute(tally.aggregate(Assessment.batch_id == batch.id)).all()
+    return {(r.batch_id, r.hospital_id): tuple(getattr(r, n) for n in (*tally.COUNTS, "due_min", "due_max"))
+            for r in rows}
 
 
 @SETTINGS

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.models import Role
-from portal.assessments import reminders, services
+from portal.assessments import compliance, reminders, services
 from portal.assessments.calendar import fold
 from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome, Reminder, ReminderKind
 from portal.assessments.permissions import can_assess, can_view_compliance
@@ -456,7 +456,7 @@ def test_closing_keeps_only_required_in_progress(db, two_hospitals, make_user):
     a = assessments_of(two_hospitals["a"])[0]
     transition(ASSESSMENT, a, "close", admin, comment="调出")
     db.session.commit()
-    progress = services.hospital_updates(two_hospitals["a"].id)[0][1]
+    progress = compliance.hospital_updates(two_hospitals["a"].id)[0][1]
     assert progress.total == 4 and progress.required == 3 and progress.closed == 1
 
 

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry
 from portal.core.errors import DomainError
-from portal.products.models import Attachment
+from portal.extensions import db as _db
+from portal.products import storage
+from portal.products.models import Attachment, AttachmentChunk
 from portal.products.permissions import can_download
 from portal.products.storage import store_pdf
+from portal.workflow import ApplicationState
 from tests.conftest import login
 from tests.factories_company import *  # noqa: F403
 from tests.factories_company import PDF, field_errors, make_pdf_upload, product_form
@@ -30,6 +33,12 @@ def app_config(app_config):
 def _files(app) -> list[Path]:
     folder = Path(app.config["PORTAL_UPLOAD_DIR"])
     return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def _stored(app) -> list:
+    """Whatever holds attachment bytes: files in the upload folder, or attachments with chunk rows."""
+    ids = _db.session.scalars(select(AttachmentChunk.attachment_id).distinct()).all()
+    return _files(app) + list(ids)
 
 
 def _upload(client, product, data, filename="材料.pdf", kind="注册证"):
@@ -50,6 +59,11 @@ def test_upload_stores_a_pdf_under_a_random_name_outside_static(app, client, log
     assert attachment.company_id == user.company_id and attachment.uploaded_by_id == user.id
     assert attachment.original_name == "注册证 扫描件.pdf"  # no path kept
     assert attachment.size == len(PDF) and attachment.sha256 == hashlib.sha256(PDF).hexdigest()
+    if storage.in_database():  # PostgreSQL: in the database, so that every app node can serve it
+        assert _files(app) == []
+        chunks = db.session.scalars(select(AttachmentChunk).where(AttachmentChunk.attachment_id == attachment.id))
+        assert b"".join(c.data for c in chunks) == PDF
+        return
     [stored] = _files(app)
     assert stored.name == attachment.stored_name and len(stored.stem) == 32 and "注册证" not in stored.name
     assert stored.read_bytes() == PDF
@@ -84,7 +98,7 @@ def test_refused_files_leave_nothing_behind_and_keep_the_choice(app, client, log
     assert any(words in e for e in field_errors(html, "file")), field_errors(html, "file")
     assert '<option selected value="临床价值证明材料">' in html  # the chosen kind is kept
     assert db.session.scalar(select(Attachment)) is None
-    assert _files(app) == []
+    assert _stored(app) == []
 
 
 def test_unknown_kind_is_refused(client, login_as, make_product, db):
@@ -107,7 +121,7 @@ def test_bad_file_on_the_product_form_keeps_every_typed_field(app, client, login
     for typed in ("我输入的产品名", "我输入的型号", "我输入的适用范围", "国械注准20213010563"):
         assert typed in html
     assert db.session.scalar(select(Attachment)) is None
-    assert _files(app) == []  # the good file written before the bad one was removed with the rollback
+    assert _stored(app) == []  # the good file written before the bad one was removed with the rollback
 
 
 def test_product_form_uploads_with_the_product(client, login_as, db):
@@ -122,9 +136,9 @@ def test_product_form_uploads_with_the_product(client, login_as, db):
 def test_store_pdf_rollback_removes_the_file(app, db, make_product):
     product = make_product()
     store_pdf(None, make_pdf_upload(), "注册证", product=product)
-    assert len(_files(app)) == 1
+    assert len(_stored(app)) == 1
     db.session.rollback()
-    assert _files(app) == []
+    assert _stored(app) == []
     with pytest.raises(DomainError) as refused:
         store_pdf(None, make_pdf_upload(b"%PDF-" + b"0" * SMALL_LIMIT), "注册证", product=product)
     assert refused.value.field == "file" and "2 KB" in refused.value.message
@@ -152,7 +166,7 @@ def scene(db, make_company, make_user, make_catalogue, make_product, add_pdf, ma
     company_a, company_b = make_company(), make_company()
     catalogue_x, catalogue_y = make_catalogue(), make_catalogue()
     applied = make_product(company_a)
-    make_application(applied, make_batch(catalogue_x))
+    make_application(applied, make_batch(catalogue_x), state=ApplicationState.SUBMITTED)
     listed = make_product(company_a)
     batch = make_batch(catalogue_x)
     db.session.add(
@@ -219,3 +233,48 @@ def test_retired_attachment_leaves_the_product_but_stays_downloadable(client, lo
     assert attachment.retired_at is not None and product.current_attachments == []
     assert f'href="/attachments/{attachment.id}"' not in client.get(f"/products/{product.id}").get_data(as_text=True)
     assert client.get(f"/attachments/{attachment.id}").status_code == 200
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(storage, "DB_CHUNK", 100)
+
+
+def test_a_file_of_many_chunks_streams_back_whole(app, client, login_as, make_product, small_chunks, db):
+    user = login_as(Role.MANUFACTURER)
+    data = b"%PDF-" + bytes(range(256)) * 7  # 1797 bytes: 18 chunks of 100 on PostgreSQL
+    assert _upload(client, make_product(user.company), data).status_code == 302
+    attachment = db.session.scalar(select(Attachment))
+    response = client.get(f"/attachments/{attachment.id}")
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Content-Length"] == str(len(data))
+    assert response.headers["ETag"] == f'"{attachment.sha256}"'
+    if storage.in_database():
+        assert db.session.scalar(select(_db.func.count(AttachmentChunk.seq))) == 18
+    again = client.get(f"/attachments/{attachment.id}", headers={"If-None-Match": f'"{attachment.sha256}"'})
+    assert again.status_code == 304
+
+
+def test_a_crash_while_storing_leaves_no_row_and_no_bytes(app, db, make_product, small_chunks, monkeypatch):
+    product = make_product()
+    real_execute = db.session.execute
+    calls = {"n": 0}
+
+    def dying_execute(statement, *args, **kwargs):
+        if getattr(getattr(statement, "table", None), "name", None) == "attachment_chunk":
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError("connection lost half-way")
+        return real_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", dying_execute)
+    data = b"%PDF-" + b"1" * 900
+    if storage.in_database():
+        with pytest.raises(OSError):
+            store_pdf(None, make_pdf_upload(data), "注册证", product=product)
+    else:
+        store_pdf(None, make_pdf_upload(data), "注册证", product=product)
+    db.session.rollback()  # what the request's teardown does
+    monkeypatch.undo()
+    assert db.session.scalar(select(Attachment)) is None
+    assert _stored(app) == []

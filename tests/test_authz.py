@@ -32,6 +32,7 @@ def _url_args(app) -> dict:
     from portal.assessments.models import Assessment
     from portal.catalogue.models import Batch, Catalogue, Entry
     from portal.directory.models import Company, Hospital
+    from portal.matchmaking.models import Match, MatchSession, Need
     from portal.objections.models import Objection
     from portal.products.models import Attachment, Product
 
@@ -56,6 +57,9 @@ def _url_args(app) -> dict:
         "filename": "css/portal.css",
         "synonym_id": db.session.scalar(db.text("SELECT min(id) FROM synonym")),
         "fmt": "csv",
+        "need_id": first_id(Need),
+        "match_id": first_id(Match),
+        "session_id": first_id(MatchSession),
     }
 
 

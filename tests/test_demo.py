@@ -92,3 +92,23 @@ def test_assessments_cover_public_hospitals_only(db, seeded):
     decided = [a for a in assessments if a.state is AssessmentState.DECIDED]
     assert decided and all(a.decided_by.hospital_id == a.hospital_id and not a.is_late for a in decided)
     assert all(a.entry.application.state is ApplicationState.RECOMMENDED for a in assessments)
+
+
+def test_a_batch_on_public_notice_and_one_ready_to_publish(db, seeded):
+    from portal.audit.models import AuditEvent
+    from portal.catalogue.batches import next_step, notice_running
+    from portal.objections.services import recommended_applications
+
+    on_notice = db.session.scalar(sa.select(Batch).where(Batch.name == "2026年增补批"))
+    ended = db.session.scalar(sa.select(Batch).where(Batch.name == "2025年第二批"))
+    for batch in (on_notice, ended):
+        assert batch.state is BatchState.PUBLIC_NOTICE and recommended_applications(batch)
+        # Reached through the services: every step is in the audit log, as the portal writes it.
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_type == "batch", AuditEvent.object_id == batch.id)
+        ).all()
+        assert actions == ["batch.created", "batch.open", "batch.close", "batch.start_notice"]
+    assert notice_running(on_notice) and not notice_running(ended)
+    assert next_step(ended).allowed  # ready to publish
+    assert not next_step(on_notice).allowed
+    assert ended.notice_starts_at < ended.notice_ends_at < on_notice.notice_starts_at

@@ -122,6 +122,7 @@ def test_admin_creates_hospital_and_catalogue(client, login_as, db):
             "district": "",
             "deadline_days": 15,
             "notice_days": 7,
+            "allowed_product_types": ["device", "ivd", "drug"],
         },
     )
     assert "区级目录必须选择上海市的一个区" in response.get_data(as_text=True)
@@ -134,6 +135,7 @@ def test_admin_creates_hospital_and_catalogue(client, login_as, db):
             "district": "宝山区",
             "deadline_days": 15,
             "notice_days": 7,
+            "allowed_product_types": ["device", "ivd", "drug"],
         },
     )
     assert response.status_code == 302

@@ -70,6 +70,9 @@ def test_uscc_valid(raw, expected):
         ("91350100M000100Y44", "check_char", ["校验位", "应为 3", "实际为 4"]),
         ("91110000802100433C", "check_char", ["校验位", "应为 B", "实际为 C"]),
         ("91110000802100434B", "check_char", ["校验位", "第18位"]),
+        # positions 3-8 are the area code: digits only (this one has a right check character)
+        ("2H2MA9MMBFD7EMH9D1", "area", ["第3–8位", "行政区划码", "第4位「M」"]),
+        ("9131A000MA1FL4B24G", "area", ["第5位「A」"]),
     ],
 )
 def test_uscc_invalid(raw, part, words):
@@ -124,6 +127,13 @@ def test_identifier_error_is_value_error():
         ("国械注许20212070001", "国械注许20212070001", "国", "hk_mo_tw", 2021, "II", "07", "0001"),
         ("蒙械注准20212100050", "蒙械注准20212100050", "蒙", "domestic", 2021, "II", "10", "0050"),
         ("黑械注准20232140050", "黑械注准20232140050", "黑", "domestic", 2023, "II", "14", "0050"),
+        # first registered 2014-2018: the 2002 catalogue's codes (6801-6877), kept on renewal
+        ("国械注准20163460455", "国械注准20163460455", "国", "domestic", 2016, "III", "46", "0455"),
+        ("沪械注准20162230455", "沪械注准20162230455", "沪", "domestic", 2016, "II", "23", "0455"),
+        ("国械注进20153661234", "国械注进20153661234", "国", "imported", 2015, "III", "66", "1234"),
+        ("国械注准20143770001", "国械注准20143770001", "国", "domestic", 2014, "III", "77", "0001"),
+        ("国械注准20183580012", "国械注准20183580012", "国", "domestic", 2018, "III", "58", "0012"),
+        ("国械注准20183060012", "国械注准20183060012", "国", "domestic", 2018, "III", "06", "0012"),
     ],
 )
 def test_device_registration_valid(raw, normalised, authority, origin, year, device_class, category, serial):
@@ -174,6 +184,9 @@ def test_device_registration_valid(raw, normalised, authority, origin, year, dev
         ("国械注准20193230101", "category", ["分类编码", "23"]),
         ("国械注准20193390101", "category", ["分类编码", "39"]),
         ("国械注准20193410101", "category", ["分类编码", "41"]),
+        ("国械注准20193460455", "category", ["2017版", "01–22", "46"]),
+        ("国械注准20163780455", "category", ["2002版", "01–77", "78"]),
+        ("国械注准20163000455", "category", ["2002版", "00"]),
         # left-to-right: the first wrong part wins
         ("沪械注进20103990101", "origin", ["进口"]),
         ("国械注准20109990101", "year", ["2010"]),
@@ -224,6 +237,11 @@ def test_registration_no_is_frozen():
         ("沪械备 2020 0012 号", "沪械备20200012号", "沪", 2020, "0012"),
         ("京械备２０１４０００１号", "京械备20140001号", "京", 2014, "0001"),
         ("新械备20259999号", "新械备20259999号", "新", 2025, "9999"),
+        # city-level departments (province + city abbreviation) and imported class I (国)
+        ("沪松械备20160021号", "沪松械备20160021号", "沪松", 2016, "0021"),
+        ("苏锡械备20170088号", "苏锡械备20170088号", "苏锡", 2017, "0088"),
+        ("粤深械备２０１９０１２３号", "粤深械备20190123号", "粤深", 2019, "0123"),
+        ("国械备20160012号", "国械备20160012号", "国", 2016, "0012"),
     ],
 )
 def test_filing_valid(raw, normalised, authority, year, serial):
@@ -244,14 +262,18 @@ def test_filing_valid(raw, normalised, authority, year, serial):
 def test_filing_summary():
     reg = parse_registration_no("沪械备20200012号", today=TODAY)
     assert reg.summary_zh == "上海药监局 · 第一类备案 · 2020年备案 · 流水号0012"
+    assert parse_registration_no("苏锡械备20170088号", today=TODAY).summary_zh.startswith("江苏「锡」市级药监部门")
+    assert parse_registration_no("国械备20160012号", today=TODAY).summary_zh.startswith("国家药监局")
 
 
 @pytest.mark.parametrize(
     "raw, part, words",
     [
-        ("国械备20200012号", "authority", ["发证机关", "国", "省级"]),
-        ("上海械备20200012号", "authority", ["发证机关", "上海"]),
-        ("械备20200012号", "authority", ["缺少发证机关"]),
+        ("上海械备20200012号", "authority", ["备案部门", "上海", "沪松"]),
+        ("港械备20200012号", "authority", ["备案部门", "港"]),
+        ("沪A械备20200012号", "authority", ["备案部门", "沪A"]),
+        ("沪松江械备20200012号", "authority", ["备案部门", "沪松江"]),
+        ("械备20200012号", "authority", ["缺少备案部门"]),
         ("沪械备2020012号", "digits", ["8位", "7位"]),
         ("沪械备202000123号", "digits", ["8位", "9位"]),
         ("沪械备2020001A号", "digits", ["数字", "A"]),
@@ -316,6 +338,21 @@ def test_drug_normalisation(raw, normalised):
     assert parse_registration_no(raw, today=TODAY).normalised == normalised
 
 
+@pytest.mark.parametrize(
+    "raw, letter, origin",
+    [
+        ("国药准字HJ20190033", "H", "imported"),
+        ("国药准字ZC20210007", "Z", "hk_mo_tw"),
+        ("国药准字SJ20200011", "S", "imported"),
+        ("国药准字 h c 2021 0007", "H", "hk_mo_tw"),
+    ],
+)
+def test_drug_2020_rules_origin_letter(raw, letter, origin):
+    reg = parse_registration_no(raw, today=TODAY)
+    assert (reg.kind, reg.category_code, reg.origin, len(reg.serial)) == ("drug_approval", letter, origin, 8)
+    assert "进口" in reg.summary_zh if origin == "imported" else "港澳台" in reg.summary_zh
+
+
 def test_drug_summary():
     reg = parse_registration_no("国药准字H20203456", today=TODAY)
     assert reg.summary_zh == "国家药监局 · 药品批准文号 · 化学药品 · 编号20203456"
@@ -332,6 +369,9 @@ def test_drug_summary():
         ("国药准字H202034567", "serial", ["8位数字", "9位"]),
         ("国药准字H", "serial", ["8位数字", "0位"]),
         ("国药准字H2020345A", "serial", ["8位数字"]),
+        ("国药准字HX20190033", "origin", ["来源字母", "J", "C", "「X」"]),
+        ("国药准字BJ20190033", "origin", ["H", "Z", "S", "「B」"]),
+        ("国药准字HJ2019003", "serial", ["8位数字", "7位"]),
     ],
 )
 def test_drug_invalid(raw, part, words):
@@ -353,7 +393,6 @@ def test_drug_invalid(raw, part, words):
         "",
         "   ",
         "ABC123",
-        "国食药监械(准)字2013第3460101号",
         "国药准H20203456",
         "91350100M000100Y43",
     ],
@@ -367,6 +406,24 @@ def test_unrecognised_format(raw):
         assert example in message
     for word in ("注册证编号", "备案号", "批准文号"):
         assert word in message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "国食药监械(准)字2012第3460111号",
+        "国食药监械（准）字2012第3460111号",
+        "沪食药监械(准)字2013第2400123号",
+        "国药管械(进)字2001第3250123号",
+        "京药监械(准)字2012第2210001号",
+    ],
+)
+def test_pre_2014_numbers_are_refused_as_expired(raw):
+    with pytest.raises(IdentifierError) as info:
+        parse_registration_no(raw, today=TODAY)
+    assert info.value.part == "old_style"
+    for word in ("旧版", "已过期", "延续注册", "国械注准20193060101"):
+        assert word in info.value.message
 
 
 def test_unrecognised_format_lists_only_accepted_forms():

@@ -25,6 +25,12 @@ VALID = [
     ("沪械备20210012", "device", "沪械备20210012号", DeviceClass.I),  # class I filing, 号 added
     ("国药准字h20210002", "drug", "国药准字H20210002", None),  # drug, letter uppercased
     ("国药准字T20210002", "ivd", "国药准字T20210002", None),  # IVD approved as a drug
+    ("国械注准20163460455", "device", "国械注准20163460455", DeviceClass.III),  # 2016: 2002 catalogue (6846)
+    ("国械注准20163400123", "device", "国械注准20163400123", DeviceClass.III),  # 6840 covered analysers too
+    ("国械注准20163400123", "ivd", "国械注准20163400123", DeviceClass.III),
+    ("沪松械备20160021号", "device", "沪松械备20160021号", DeviceClass.I),  # district-level filing
+    ("国械备20160012号", "device", "国械备20160012号", DeviceClass.I),  # imported class I
+    ("国药准字HJ20190033", "drug", "国药准字HJ20190033", None),  # 2020 rules: imported
 ]
 
 # (number, product type, field that shows the error, words the error must contain)
@@ -44,7 +50,8 @@ INVALID = [
     ("沪械注准20213010563", "device", "registration_no", "境内第三类医疗器械应由国家药监局"),
     ("国械注准20212010563", "device", "registration_no", "「国械注准」只能是第三类"),
     ("国械注准20213300563", "device", "registration_no", "分类编码应为01–22"),
-    ("国械备20210012号", "device", "registration_no", "不能是「国」"),
+    ("港械备20210012号", "device", "registration_no", "备案部门「港」无法识别"),
+    ("国食药监械(准)字2012第3460111号", "device", "registration_no", "旧版注册证编号"),
     ("沪械备2021001号", "device", "registration_no", "应为8位数字"),
     ("国药准字X20210002", "drug", "registration_no", "类别字母"),
     ("国药准字H2021000", "drug", "registration_no", "8位数字"),
@@ -76,7 +83,7 @@ def test_valid_numbers_are_stored_normalised_with_their_class(
             product_type=product_type,
             key_area=key_area,
             innovative_review=review,
-            first_approved_on="2021-03-01",
+            first_approved_on=re.search(r"20\d\d", normalised).group() + "-03-01",  # the number's year
         ),
     )
     assert response.status_code == 302, field_errors(response.get_data(as_text=True), "registration_no")

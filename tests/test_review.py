@@ -308,8 +308,9 @@ def test_second_reviewer_acting_on_stale_page_gets_reload_message(
         f"/review/applications/{application.id}/return",
         data={"ret-version_id": loaded_version, "ret-comment": "请补充材料。"},
     )
-    page = late.get_data(as_text=True)
-    assert late.status_code == 409 and "该记录已被他人修改，请刷新页面后重试" in page
+    assert late.status_code == 303  # PRG: a refresh does not resend the stale action
+    page = clients[1].get(late.headers["Location"]).get_data(as_text=True)
+    assert "该记录已被他人修改，请刷新页面后重试" in page
     assert "形式审查通过" in page  # the page shows what the first reviewer did
     db.session.expire_all()
     assert application.state is ApplicationState.FORMAL_CHECK_PASSED
@@ -487,7 +488,8 @@ def test_audit_pages_show_who_when_and_comment(client, db, reviewer, catalogue, 
         data={"rej-version_id": application.version_id, "rej-reason": "资料不全且逾期未补。"},
     )
     page = client.get(f"/review/applications/{application.id}/history").get_data(as_text=True)
-    assert "资料不全且逾期未补。" in page and "submitted → rejected" in page and reviewer.email in page
+    assert "资料不全且逾期未补。" in page and "已提交 → 未通过" in page and "不予通过" in page
+    assert reviewer.email in page and "submitted" not in page and "application.reject" not in page
     batch_page = client.get(f"/review/batches/{batch.id}/history")
     assert batch_page.status_code == 200 and "操作记录" in batch_page.get_data(as_text=True)
 

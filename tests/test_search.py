@@ -15,13 +15,14 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
+from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import ENTRY, IndexChange, queue
 from portal.demo.seed import seed_demo
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
-from portal.search import synonyms as synonym_services
 from portal.search.models import Synonym
 from portal.search.query import highlight
+from portal.search.synonyms import save_synonym, seed_synonyms
 from tests.factories_search import build_examples, world  # noqa: F401
 
 
@@ -73,7 +74,7 @@ CASES = [
 
 @pytest.fixture
 def synonyms(db):
-    synonym_services.seed_synonyms()
+    seed_synonyms()
     db.session.commit()
 
 
@@ -171,21 +172,21 @@ def test_analyzer_pickles_without_the_dictionary():
     blob = pickle.dumps(schema)
     assert len(blob) < 20_000  # a dictionary would be megabytes
     assert b"rjieba" not in blob
-    assert analysis.split_pinyin("chaosheng") == ["chao", "sheng"]
-    assert analysis.split_pinyin("umr") is None
+    assert analysis.pinyin_pieces("chaosheng") == ["chao", "sheng"]
+    assert analysis.pinyin_pieces("umr") is None
 
 
 def test_synonym_edits_apply_at_once(app, db, ex, make_user):
     admin = make_user(Role.ADMIN)
     assert names("瓣膜病") == []
-    synonym_services.save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
+    save_synonym(admin, None, term="瓣膜病", expansions="主动脉瓣\n二尖瓣")
     db.session.commit()
     assert names("瓣膜病") == ["经导管主动脉瓣膜系统"]
-    with pytest.raises(synonym_services.DomainError) as err:
-        synonym_services.save_synonym(admin, None, term="瓣膜病", expansions="x")
+    with pytest.raises(DomainError) as err:
+        save_synonym(admin, None, term="瓣膜病", expansions="x")
     assert err.value.field == "term"
-    with pytest.raises(synonym_services.PermissionDenied):
-        synonym_services.save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
+    with pytest.raises(PermissionDenied):
+        save_synonym(make_user(Role.HOSPITAL), None, term="新词", expansions="x")
 
 
 # ----- reviewers' application search ----------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):  # noqa: F811
     from portal.applications.models import Application
     from portal.core.outbox import APPLICATION
-    from portal.workflow import BatchState
+    from portal.workflow import ApplicationState, BatchState
 
     other = world.make_catalogue("BS-T", "宝山测试目录")
     apps = {}
@@ -202,7 +203,9 @@ def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, 
         entry = world.entry(name, company=("上海联影医疗科技股份有限公司", "联影"))
         batch = world.batch if catalogue is world.catalogue else world.make_batch(other, "第一批", date(2024, 1, 1))
         batch.state = BatchState.OPEN
-        a = Application(batch=batch, product=entry.product, company=entry.product.company)
+        a = Application(
+            batch=batch, product=entry.product, company=entry.product.company, state=ApplicationState.SUBMITTED
+        )
         db.session.add(a)
         db.session.flush()
         queue(APPLICATION, a.id)

@@ -63,7 +63,7 @@ def gunicorn(app, tmp_path):
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # the master loads the app and the dictionaries before forking
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=2).close()

@@ -101,3 +101,16 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class LoginThrottle(db.Model):
+    """Login attempts counted per bucket (e-mail and address, e-mail, address) in a fixed window.
+
+    `key` is a hash of the bucket, so neither e-mail addresses nor IP addresses are stored here.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,9 +1,8 @@
 """Accounts: authentication with throttling, sessions that really end, user administration."""
 
-from datetime import timedelta
-
 from flask import current_app
 
+from portal.accounts import throttle
 from portal.accounts.models import Role, User, new_session_token
 from portal.accounts.passwords import (
     burn_time,
@@ -12,7 +11,7 @@ from portal.accounts.passwords import (
     password_problem,
     verify_password,
 )
-from portal.audit.models import AuditEvent
+from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
@@ -35,27 +34,17 @@ def load_user_from_cookie(cookie_id: str) -> User | None:
     return user
 
 
-def _recent_failures(*, subject: str | None = None, ip: str | None = None) -> int:
-    window = timedelta(minutes=current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"])
-    query = db.select(db.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login.failure", AuditEvent.created_at >= utcnow() - window
-    )
-    query = query.where(AuditEvent.subject == subject) if subject else query.where(AuditEvent.ip == ip)
-    return db.session.scalar(query)
-
-
 class LoginThrottled(DomainError):
     status_code = 429
 
 
 def authenticate(email: str, password: str, ip: str | None) -> User:
     """Return the user for these credentials or raise; every outcome is audited (caller commits)."""
-    email = normalise_email(email)
-    limit = current_app.config["PORTAL_LOGIN_MAX_FAILURES"]
-    minutes = current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"]
-    if _recent_failures(subject=email) >= limit or (ip and _recent_failures(ip=ip) >= 4 * limit):
+    email = normalise_email(email)[:254]
+    if not throttle.take_attempt(email, ip):
+        minutes = current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"]
         record("login.throttled", subject=email)
-        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试。")
+        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试（或从您常用的网络登录）。")
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
         burn_time(password)
@@ -70,6 +59,7 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    throttle.forget_failures(email, ip)
     record("login.success", actor=user, obj=user)
     return user
 
@@ -137,12 +127,18 @@ def update_user(
         raise DomainError("不能停用自己的账号或取消自己的管理员角色。", field="active")
     _check_scope(role, company, hospital, catalogues)
     old_role, was_active = user.role, user.active
+    changes = field_changes(user, {"name": name, "role": role, "active": active})
     user.name, user.role, user.active = name, role, active
     user.company = company if role is Role.MANUFACTURER else None
     user.hospital = hospital if role is Role.HOSPITAL else None
     user.catalogues = list(catalogues) if role is Role.REVIEWER else []
     record(
-        "user.updated", actor=actor, obj=user, from_state=old_role.value, to_state=role.value, data={"active": active}
+        "user.updated",
+        actor=actor,
+        obj=user,
+        from_state=old_role.value,
+        to_state=role.value,
+        data={"active": active, "changes": changes},
     )
     if was_active and not active:
         end_sessions(user, "deactivated")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import ApiToken, Role, User
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.timeutil import utcnow
 from portal.extensions import db
@@ -22,22 +23,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `actor`; returns the row and the token itself, which is never stored or shown again."""
-    if actor.role is not Role.HOSPITAL:
-        raise PermissionDenied("只有医院用户可以创建 API 令牌。")
+def create_token(actor, name: str, owner: User | None = None) -> tuple[ApiToken, str]:
+    """A new token for `owner` (default: the actor); returns the row and the token itself, which is never stored
+    or shown again. An administrator (or a system actor: the command line) may provision one for a hospital user."""
+    if actor is None:  # no actor is a bug, never "allow everything"
+        raise PermissionDenied()
+    owner = owner or actor
+    if actor is not owner and not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:
+        raise PermissionDenied()
+    if owner.role is not Role.HOSPITAL or not owner.active:
+        raise PermissionDenied(f"只有启用的医院用户可以持有 API 令牌，{owner.email} 是{owner.role.label}。")
     name = (name or "").strip()
     if not name:
         raise DomainError("请为令牌填写一个名称，例如所接入的系统。", field="name")
     if len(name) > 64:
         raise DomainError("名称不能超过 64 个字符。", field="name")
     active = db.session.scalar(
-        sa.select(sa.func.count(ApiToken.id)).where(ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None))
+        sa.select(sa.func.count(ApiToken.id)).where(ApiToken.user_id == owner.id, ApiToken.revoked_at.is_(None))
     )
     if active >= MAX_ACTIVE:
         raise DomainError(f"每位用户最多 {MAX_ACTIVE} 个有效令牌，请先吊销不再使用的令牌。", field="name")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=actor.id, name=name, token_hash=hash_token(token), prefix=token[:10])
+    row = ApiToken(user_id=owner.id, name=name, token_hash=hash_token(token), prefix=token[:10])
     db.session.add(row)
     db.session.flush()
     record("api_token.created", actor=actor, obj=row, comment=name)

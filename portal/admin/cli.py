@@ -5,7 +5,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.accounts.models import Role
+from portal.accounts import tokens
+from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 from portal.catalogue.models import Catalogue
 from portal.core.actors import COMMAND_LINE
@@ -42,6 +43,21 @@ def create(email, role, name, company_uscc, hospital_name, catalogue_codes, pass
         catalogues=catalogues,
     )
     click.echo(f"已创建用户 {user.email}（{user.role.label}）")
+
+
+token_cli = AppGroup("token", help="API 令牌")
+users_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.option("--email", required=True, help="令牌所属医院用户的邮箱")
+@click.option("--name", required=True, help="令牌名称，例如所接入的系统")
+def token_create(email, name):
+    """Provision a personal API token for a hospital user: printed once, stored only as a hash."""
+    user = _lookup(User, User.email, email.lower(), "用户")
+    _row, token = run_cli(tokens.create_token, COMMAND_LINE, name, owner=user)
+    click.echo(f"已为 {user.email} 创建 API 令牌「{name.strip()}」（只显示这一次，请妥善保存）：", err=True)
+    click.echo(token)
 
 
 def _lookup(model, column, value, what):

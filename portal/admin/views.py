@@ -245,6 +245,8 @@ def _catalogue_fields(form: CatalogueForm) -> dict:
         "deadline_days": form.deadline_days.data,
         "notice_days": form.notice_days.data,
         "allows_class_one": form.allows_class_one.data,
+        "allowed_product_types": form.allowed_product_types.data or [],
+        "first_approval_cutoff": form.first_approval_cutoff.data,
         "description": form.description.data or "",
     }
 

@@ -9,14 +9,15 @@ from flask import g, jsonify, request
 
 from portal.accounts.models import Role
 from portal.api.auth import token_required
-from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.assessments import services
-from portal.assessments.models import Assessment
+from portal.assessments.models import Assessment, Outcome
 from portal.catalogue.batches import batch_ids
-from portal.catalogue.models import Batch
+from portal.catalogue.models import Batch, EntryStatus
 from portal.core import timeutil
 from portal.core.access import public
 from portal.core.errors import DomainError
+from portal.core.inputs import parse_int
 from portal.core.unit import error_json, run
 from portal.extensions import db
 from portal.workflow import AssessmentState
@@ -65,10 +66,9 @@ def _int_arg(name: str, default: int, low: int, high: int):
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError(f"参数 {name} 应为整数。", field=name) from None
+    value = parse_int(raw, low=0)
+    if value is None:
+        raise DomainError(f"参数 {name} 应为整数（{low} 到 {high}）。", field=name)
     if not low <= value <= high:
         raise DomainError(f"参数 {name} 应在 {low} 到 {high} 之间。", field=name)
     return value
@@ -107,7 +107,7 @@ def _list_query(user):
     return query, page, per_page
 
 
-@bp.route("/assessments/<int:assessment_id>/decision", methods=["POST"])
+@bp.route(f"/assessments/<{ID}:assessment_id>/decision", methods=["POST"])
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessment_decision(assessment_id):
@@ -135,38 +135,41 @@ def _decide(user, assessment_id: int, data) -> Assessment:
 # OpenAPI path objects for the API document (merged by portal/api/entries.py) -------------------------------
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
-_ASSESSMENT_SCHEMA = {
-    "type": "object",
-    "properties": {
+
+
+def _object(properties: dict) -> dict:
+    """Every field always present, and no other (the contract test then catches an undocumented field)."""
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+_OUTCOMES = [o.value for o in Outcome]
+_ASSESSMENT_SCHEMA = _object(
+    {
         "id": {"type": "integer"},
         "state": {"type": "string", "enum": [s.value for s in AssessmentState]},
         "state_label": {"type": "string"},
-        "outcome": {"type": "string", "enum": ["admitted", "declined", "not_applicable"], "nullable": True},
-        "reason": {"type": "string", "nullable": True},
+        "outcome": {"type": ["string", "null"], "enum": [*_OUTCOMES, None]},
+        "reason": {"type": ["string", "null"]},
         "due_at": {"type": "string", "format": "date-time"},
         "days_left": {"type": "integer", "description": "上海日历日；负数表示已逾期"},
-        "decided_at": {"type": "string", "format": "date-time", "nullable": True},
+        "decided_at": {"type": ["string", "null"], "format": "date-time"},
         "is_late": {"type": "boolean"},
         "version": {"type": "integer", "description": "乐观并发控制的版本号"},
-        "batch": {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "catalogue": {"type": "string"}},
-        },
-        "entry": {
-            "type": "object",
-            "properties": {
+        "batch": _object({"id": {"type": "integer"}, "name": {"type": "string"}, "catalogue": {"type": "string"}}),
+        "entry": _object(
+            {
                 "id": {"type": "integer"},
                 "product_name": {"type": "string"},
                 "model": {"type": "string"},
                 "registration_no": {"type": "string"},
                 "manufacturer": {"type": "string"},
-                "category": {"type": "string", "nullable": True},
+                "category": {"type": ["string", "null"]},
                 "departments": {"type": "array", "items": {"type": "string"}},
-                "status": {"type": "string", "enum": ["listed", "delisted"]},
-            },
-        },
-    },
-}
+                "status": {"type": "string", "enum": [s.value for s in EntryStatus]},
+            }
+        ),
+    }
+)
 
 
 def _json_error(description: str) -> dict:
@@ -216,7 +219,7 @@ OPENAPI_PATHS = {
                             "type": "object",
                             "required": ["outcome"],
                             "properties": {
-                                "outcome": {"type": "string", "enum": ["admitted", "declined", "not_applicable"]},
+                                "outcome": {"type": "string", "enum": _OUTCOMES},
                                 "reason": {"type": "string", "description": "declined 和 not_applicable 时必填"},
                                 "version": {"type": "integer", "description": "读取时的 version；不一致时返回 409"},
                             },

@@ -10,6 +10,9 @@ from flask import Blueprint
 from portal.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Ids are 32-bit integer columns: a larger number in a URL is "not found", never a database error (PostgreSQL).
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
 csrf.exempt(bp)
 
 
@@ -28,6 +31,7 @@ def paginated_response(item_schema: dict) -> dict:
                         "items": {"type": "array", "items": item_schema},
                     },
                     "required": ["total", "page", "per_page", "items"],
+                    "additionalProperties": False,
                 }
             }
         },
@@ -45,7 +49,9 @@ ERROR_SCHEMA = {
                 "field": {"type": "string"},
             },
             "required": ["code", "message"],
+            "additionalProperties": False,
         }
     },
     "required": ["error"],
+    "additionalProperties": False,
 }

@@ -4,11 +4,12 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import assessments
-from portal.api.blueprint import ERROR_SCHEMA, bp, paginated_response
+from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.catalogue.batches import batch_ids
-from portal.catalogue.models import Catalogue, Entry
+from portal.catalogue.models import Catalogue, Entry, EntryStatus
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
+from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
 
 ACCESS = {
@@ -37,7 +38,7 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise _BadParam(name, f"参数 {name} 应为正整数，收到「{raw[:20]}」。")
     value = int(raw)
     if not low <= value <= high:
@@ -90,7 +91,7 @@ def entries():
     )
 
 
-@bp.route("/entries/<int:entry_id>")
+@bp.route(f"/entries/<{ID}:entry_id>")
 @public
 def entry(entry_id):
     item = db.session.get(Entry, entry_id)
@@ -116,25 +117,42 @@ def entry(entry_id):
 # ---------------------------------------------------------------------------------------------------------
 
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
-_ENTRY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "product_name": {"type": "string", "description": "产品名称"},
-        "model": {"type": "string", "description": "型号规格"},
-        "registration_no": {"type": "string", "description": "注册证编号 / 备案号 / 批准文号（规范化）"},
-        "manufacturer": {"type": "string", "description": "注册人"},
-        "catalogue": {"type": "string", "description": "目录代码"},
-        "batch": {"type": "string", "description": "批次名称"},
-        "category": {"type": ["string", "null"], "description": "重点领域（如 高端医学影像）"},
-        "device_class": {"type": ["string", "null"], "enum": ["I", "II", "III", None]},
-        "departments": {"type": "array", "items": {"type": "string"}},
-        "innovative": {"type": "boolean", "description": "是否通过创新医疗器械特别审查"},
-        "listed_on": {"type": "string", "format": "date"},
-        "status": {"type": "string", "enum": ["listed", "delisted"]},
-    },
-    "required": ["id", "product_name", "registration_no", "manufacturer", "catalogue", "batch", "status"],
+# What `api_item` returns; every field is always present (additionalProperties false: the contract test then
+# fails on any field the code sends and the document does not describe).
+_ENTRY_PROPERTIES = {
+    "id": {"type": "integer"},
+    "product_name": {"type": "string", "description": "产品名称"},
+    "model": {"type": "string", "description": "型号规格"},
+    "registration_no": {"type": "string", "description": "注册证编号 / 备案号 / 批准文号（规范化）"},
+    "manufacturer": {"type": "string", "description": "注册人"},
+    "catalogue": {"type": "string", "description": "目录代码"},
+    "batch": {"type": "string", "description": "批次名称"},
+    "category": {"type": ["string", "null"], "description": "重点领域（如 高端医学影像）"},
+    "device_class": {"type": ["string", "null"], "enum": ["I", "II", "III", None]},
+    "departments": {"type": "array", "items": {"type": "string"}},
+    "innovative": {"type": "boolean", "description": "是否通过创新医疗器械特别审查"},
+    "listed_on": {"type": "string", "format": "date"},
+    "status": {"type": "string", "enum": [s.value for s in EntryStatus]},
 }
+# What `entry` adds to it.
+_DETAIL_PROPERTIES = {
+    "catalogue_name": {"type": "string", "description": "目录名称"},
+    "key_area": {"type": ["string", "null"], "description": "重点领域（与 category 相同）"},
+    "product_type": {"type": "string", "enum": [t.value for t in ProductType], "description": "产品类型"},
+    "innovative_review": {
+        "type": "string",
+        "enum": [r.value for r in InnovativeReview],
+        "description": "创新医疗器械特别审查：未通过、国家、上海",
+    },
+    "indications": {"type": "string", "description": "适用范围"},
+    "description": {"type": "string", "description": "产品描述"},
+    "delisted_on": {"type": ["string", "null"], "format": "date", "description": "调出目录日期"},
+    "url": {"type": "string", "format": "uri", "description": "公开的条目页面"},
+}
+
+
+def _object(properties: dict) -> dict:
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
 def _err(description: str) -> dict:
@@ -156,7 +174,8 @@ ENTRIES_PATHS = {
         "get": {
             "summary": "检索目录条目",
             "description": "多个关键词须同时满足；支持中文片段、型号、注册证编号前缀、企业简称、同义词与拼音。"
-            "有 q 时按相关度排序，否则按入目录日期倒序。默认只返回在列产品。",
+            "有 q 时按相关度排序，否则按入目录日期倒序。默认只返回在列产品（status=delisted 返回已调出产品）。"
+            "筛选值没有匹配的条目时返回 200 与空列表（total 为 0）。",
             "parameters": [
                 _q("q", "检索词"),
                 _q("catalogue", "目录代码，如 SH-XYYX"),
@@ -180,20 +199,33 @@ ENTRIES_PATHS = {
             "responses": {
                 "200": {
                     "description": "条目（含适用范围、产品描述等）",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entry"}}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EntryDetail"}}},
                 },
                 "404": _err("没有这个条目"),
             },
         }
     },
     "/api/v1/openapi.json": {
-        "get": {"summary": "本文档", "responses": {"200": {"description": "OpenAPI 3.1 文档"}}},
+        "get": {
+            "summary": "本文档",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1 文档",
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object", "required": ["openapi", "info", "paths", "components"]}
+                        }
+                    },
+                }
+            },
+        },
     },
 }
 
 _COMPONENTS = {
     "schemas": {
-        "Entry": _ENTRY_SCHEMA,
+        "Entry": _object(_ENTRY_PROPERTIES),
+        "EntryDetail": _object({**_ENTRY_PROPERTIES, **_DETAIL_PROPERTIES}),
         "Error": ERROR_SCHEMA,
     }
 }

@@ -4,7 +4,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.applications.models import Application
-from portal.applications.services import batch_is_open, next_action
+from portal.applications.services import batch_is_open, missing_attachments, next_action
 from portal.catalogue.models import Batch
 from portal.core.board import Board
 from portal.extensions import db
@@ -27,7 +27,8 @@ def manufacturer_board(user) -> Board:
     by_state = dict(
         db.session.execute(
             select(Application.state, func.count())
-            .where(Application.company_id == company_id)
+            .join(Batch, Batch.id == Application.batch_id)
+            .where(Application.company_id == company_id, ~_listed())
             .group_by(Application.state)
         ).all()
     )
@@ -37,6 +38,7 @@ def manufacturer_board(user) -> Board:
             board.stats.append((state.label, by_state.get(state, 0), hint))
     board.data["active"] = _active_applications(company_id)
     board.data["next_action"] = next_action
+    board.data["missing"] = missing_attachments
     board.data["open_batches"] = [
         b
         for b in db.session.scalars(
@@ -50,6 +52,11 @@ def manufacturer_board(user) -> Board:
     return board
 
 
+def _listed():
+    """A recommended application of a published batch is a listed product, no longer 拟推荐 (needs Batch)."""
+    return and_(Application.state == ApplicationState.RECOMMENDED, Batch.state == BatchState.PUBLISHED)
+
+
 def _active_applications(company_id: int) -> list[Application]:
     """Applications needing the company or under way, those to act on first, with the batch deadline."""
     order = case({s: n for n, s in enumerate(ACTIVE_STATES)}, value=Application.state)
@@ -58,7 +65,7 @@ def _active_applications(company_id: int) -> list[Application]:
         .options(joinedload(Application.batch).joinedload(Batch.catalogue), joinedload(Application.product))
         .join(Batch, Batch.id == Application.batch_id)
         .where(Application.company_id == company_id, Application.state.in_(ACTIVE_STATES))
-        .where(~and_(Application.state == ApplicationState.RECOMMENDED, Batch.state == BatchState.PUBLISHED))
+        .where(~_listed())
         .order_by(order, Batch.closes_at, Application.id)
         .limit(MAX_ACTIVE)
     ).all()

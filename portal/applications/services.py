@@ -159,6 +159,12 @@ def next_action(application: Application) -> str:
 # Eligibility -----------------------------------------------------------------------------------------------
 
 
+def missing_attachments(application: Application) -> list[str]:
+    """Kinds of attachment the catalogue requires that the product does not have now."""
+    present = {a.kind for a in application.product.current_attachments}
+    return [kind for kind in (application.batch.catalogue.required_attachments or ()) if kind not in present]
+
+
 def eligibility_failures(application: Application, now=None) -> list[str]:
     """Every reason the application cannot be submitted now (DESIGN §4); empty when it can."""
     now = now or timeutil.utcnow()
@@ -186,8 +192,7 @@ def eligibility_failures(application: Application, now=None) -> list[str]:
             failures.append(
                 f"产品首次获批日期 {product.first_approved_on.isoformat()} 早于本目录要求的 {cutoff.isoformat()}。"
             )
-    present = {a.kind for a in product.current_attachments}
-    missing = [kind for kind in (catalogue.required_attachments or ()) if kind not in present]
+    missing = missing_attachments(application)
     if missing:
         failures.append(f"缺少本目录要求的附件：{'、'.join(missing)}（请在产品页面上传 PDF）。")
     if not (product.departments or []):

@@ -12,12 +12,14 @@ from portal.applications.permissions import (
     can_withdraw_application,
     is_applicant,
 )
+from portal.applications.progress import progress
 from portal.applications.services import (
     NotEligible,
     company_applications,
     create_application,
     eligibility_failures,
     get_application,
+    missing_attachments,
     next_action,
     return_comment,
     save_application,
@@ -33,7 +35,7 @@ from portal.core.unit import run, submit
 from portal.core.web import found, paginate
 from portal.extensions import db
 from portal.products.services import get_own_product
-from portal.workflow import APPLICATION, ApplicationState
+from portal.workflow import ApplicationState
 
 bp = Blueprint("applications", __name__)
 bp.add_app_template_global(snapshot_rows, "snapshot_rows")  # the review pages show submissions too
@@ -47,11 +49,10 @@ ACCESS = {
     "applications.withdraw": COMPANY,
 }
 
-AUDIT_LABELS = {
-    "application.created": "创建草稿",
-    "application.updated": "修改申报说明",
-    **{f"application.{action}": label for action, label in APPLICATION.action_labels.items()},
-}
+
+@bp.app_context_processor
+def _helpers():
+    return {"application_progress": progress}
 
 
 def _own_product(product_id: int):
@@ -97,14 +98,12 @@ def _render(application, form, withdraw_form, failures=None, status=200):
             withdraw_form=withdraw_form,
             failures=failures,
             checklist=eligibility_failures(application) if can_edit_application(current_user, application) else [],
+            missing=missing_attachments(application) if can_edit_application(current_user, application) else [],
             can_edit=can_edit_application(current_user, application),
             can_submit=can_submit_application(current_user, application),
             can_withdraw=can_withdraw_application(current_user, application),
             is_applicant=is_applicant(current_user, application),
             events=history(application),
-            audit_labels=AUDIT_LABELS,
-            state_labels={s.value: s.label for s in ApplicationState},
-            next_action=next_action(application),
             returned_comment=return_comment(application),
         ),
         status,

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.accounts.models import Role
-from portal.assessments.models import Assessment
-from portal.assessments.services import progress_columns
+from portal.assessments import compliance
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue
 from portal.core import timeutil
@@ -77,12 +76,11 @@ def feed(hospital: Hospital, base_url: str = "", now: datetime | None = None) ->
     """One all-day event per update on its due date, with what is still open."""
     now = now or timeutil.utcnow()
     rows = db.session.execute(
-        sa.select(Batch, Catalogue, sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now))
-        .join(Assessment, Assessment.batch_id == Batch.id)
+        sa.select(Batch, Catalogue, *compliance.single(now))
+        .join(compliance.T, compliance.T.batch_id == Batch.id)
         .join(Catalogue, Catalogue.id == Batch.catalogue_id)
-        .where(Assessment.hospital_id == hospital.id)
-        .group_by(Batch.id, Catalogue.id)
-        .order_by(sa.func.max(Assessment.due_at))
+        .where(compliance.T.hospital_id == hospital.id)
+        .order_by(compliance.T.due_max, Batch.id)
     ).all()
     lines = [
         "BEGIN:VCALENDAR",

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.assessments.reminders import send_reminders
-from portal.assessments.services import status_rows
+from portal.assessments.services import status_report
 from portal.core.unit import run_cli
 from portal.extensions import db
 from portal.notifications.services import deliver_pending
@@ -40,7 +40,7 @@ def _pad(text: str, width: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
 def status(catalogue_code, batch_name, as_json):
     """Per hospital: total, decided, on time, late, open, and the next due date."""
-    rows = run_cli(status_rows, catalogue_code, batch_name)
+    rows = run_cli(status_report, catalogue_code, batch_name)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

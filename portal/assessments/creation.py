@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.assessments import tally
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.catalogue.signals import batch_listed
@@ -28,7 +29,8 @@ def hospitals_in_scope(catalogue):
 
 
 def create_assessments(batch: Batch, published_on: date) -> int:
-    """Give every public hospital in scope one assessment per listed entry of `batch`; returns rows inserted."""
+    """Give every public hospital in scope one assessment per listed entry of `batch`; returns rows inserted
+    (counted in the database: a national batch inserts millions, which Python need not hold)."""
     catalogue = batch.catalogue
     hospitals = hospitals_in_scope(catalogue).subquery()
     now = utcnow()
@@ -53,9 +55,19 @@ def create_assessments(batch: Batch, published_on: date) -> int:
         dialect.insert(Assessment)
         .from_select(columns, pairs)
         .on_conflict_do_nothing(index_elements=["hospital_id", "entry_id"])
-        .returning(Assessment.id)  # rowcount is not reliable for INSERT … SELECT on every driver
     )
-    return len(db.session.execute(statement).all())
+    inserted = _execute_counting(statement)
+    if inserted:
+        tally.refresh_batch(db.session, batch.id)
+    return inserted
+
+
+def _execute_counting(insert) -> int:
+    """Run the INSERT … SELECT and count the rows it inserted (conflicts skipped) in the database."""
+    if db.engine.dialect.name == "postgresql":  # psycopg reports no rowcount here: count a RETURNING in SQL
+        inserted = insert.returning(sa.literal(1)).cte("inserted")
+        return db.session.connection().scalar(sa.select(sa.func.count()).select_from(inserted))
+    return db.session.connection().execute(insert).rowcount  # sqlite3: the rows changed by this statement
 
 
 @batch_listed.connect

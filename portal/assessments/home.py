@@ -4,11 +4,12 @@ of a company's listed products on the company's board."""
 from flask import url_for
 from sqlalchemy import and_, case, func, select
 
+from portal.assessments.compliance import hospital_updates
 from portal.assessments.models import Assessment, Outcome
-from portal.assessments.services import OPEN_STATES, hospital_updates
+from portal.assessments.services import OPEN_STATES
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core import timeutil
-from portal.core.board import Board, count
+from portal.core.board import Board
 from portal.core.timeutil import utcnow
 from portal.directory.models import Hospital
 from portal.extensions import db
@@ -20,23 +21,22 @@ WARN_DAYS = 7
 
 def hospital_board(user) -> Board:
     board = Board(role="hospital", partial="assessments/_home.html")
-    mine = Assessment.hospital_id == user.hospital_id
-    is_open = Assessment.state.in_(OPEN_STATES)
     now = utcnow()
-    overdue = count(select(func.count(Assessment.id)).where(mine, is_open, Assessment.due_at < now))
+    updates = hospital_updates(user.hospital_id, now, open_only=False)  # from the tally: one row per update
+    overdue = sum(p.overdue for _, p in updates)
     board.stats += [
-        ("待评估", count(select(func.count(Assessment.id)).where(mine, is_open)), ""),
+        ("待评估", sum(p.open for _, p in updates), ""),
         ("已逾期", overdue, "warning" if overdue else ""),
-        (
-            "已完成",
-            count(select(func.count(Assessment.id)).where(mine, Assessment.state == AssessmentState.DECIDED)),
-            "",
-        ),
+        ("已完成", sum(p.decided for _, p in updates), ""),
     ]
-    next_due = db.session.scalar(select(func.min(Assessment.due_at)).where(mine, is_open, Assessment.due_at >= now))
+    next_due = db.session.scalar(
+        select(func.min(Assessment.due_at)).where(
+            Assessment.hospital_id == user.hospital_id, Assessment.state.in_(OPEN_STATES), Assessment.due_at >= now
+        )
+    )
     if next_due:
         board.stats.append(("最近截止", next_due, "due"))
-    board.data["updates"] = hospital_updates(user.hospital_id, now)
+    board.data["updates"] = [(b, p) for b, p in updates if p.open]
     board.data["warn_days"] = WARN_DAYS
     board.data["now"] = now
     if overdue:

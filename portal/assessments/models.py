@@ -45,13 +45,16 @@ class Assessment(db.Model):
     hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id"))
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), index=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"))
-    state: Mapped[AssessmentState] = mapped_column(enum_column(AssessmentState), default=AssessmentState.PENDING)
+    # active_history: the tally needs the value a change replaces, even when it was not loaded before.
+    state: Mapped[AssessmentState] = mapped_column(
+        enum_column(AssessmentState), default=AssessmentState.PENDING, active_history=True
+    )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    is_late: Mapped[bool] = mapped_column(default=False)
+    is_late: Mapped[bool] = mapped_column(default=False, active_history=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
     version_id: Mapped[int] = mapped_column(default=1)
 
@@ -90,3 +93,28 @@ class Reminder(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id", ondelete="CASCADE"))
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
+
+
+class AssessmentTally(db.Model):
+    """Counts of one hospital's assessments of one batch, kept in step with every assessment change.
+
+    Compliance pages read these (one row per hospital shown) instead of grouping millions of assessments;
+    `portal.assessments.tally` maintains them in the same transaction as the change. `due_min`/`due_max`
+    bound the due dates of the pair (one date in practice), so "overdue" needs no per-assessment scan.
+    """
+
+    __tablename__ = "assessment_tally"
+    __table_args__ = (sa.Index("ix_assessment_tally_hospital", "hospital_id"),)
+
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(sa.ForeignKey("hospital.id", ondelete="CASCADE"), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    decided: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    due_min: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_max: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    hospital = relationship("Hospital")

@@ -36,9 +36,11 @@ def can_decide(user, assessment) -> bool:
 def can_view_compliance(user, batch) -> bool:
     """Reviewers of the batch's catalogue and administrators."""
     role = _role(user)
+    if batch is None:  # no such batch: a 404 for everyone, administrators included
+        return False
     if role is Role.ADMIN:
         return True
-    if role is Role.REVIEWER and batch is not None:
+    if role is Role.REVIEWER:
         return any(c.id == batch.catalogue_id for c in user.catalogues)
     return False
 

@@ -4,22 +4,23 @@ Every function takes its actor explicitly; views, the command line and the API c
 changes go through `portal.workflow.transition` (which writes the audit log); the caller commits.
 """
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import contains_eager
 
-from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome
+from portal.assessments import compliance
+from portal.assessments.models import Assessment, AssessmentEvent, AssessmentTally, EventKind, Outcome
 from portal.assessments.permissions import require_assess
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
+from portal.core.inputs import parse_int
 from portal.core.persistence import check_version
-from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.products.identifiers import normalise
 from portal.workflow import ASSESSMENT, AssessmentState, transition
@@ -49,6 +50,13 @@ def get_assessment(actor, assessment_id) -> Assessment:
 
 
 # Actions ----------------------------------------------------------------------------------------------------
+
+
+def start_assessment(actor, assessment, *, comment: str | None = None) -> Assessment:
+    """pending → in_review without a dated step (matchmaking: the hospital agreed to a product's trial)."""
+    require_assess(actor, assessment)
+    transition(ASSESSMENT, assessment, "start", actor, comment=comment)
+    return assessment
 
 
 def add_event(
@@ -269,10 +277,7 @@ def parse_filters(args) -> QueueFilters:
     state = args.get("state", "")
     if state not in {value for value, _ in STATE_FILTERS}:
         state = ""
-    try:
-        batch_id = int(args.get("batch") or 0) or None
-    except ValueError:
-        batch_id = None
+    batch_id = parse_int(args.get("batch"))
     sort = args.get("sort", "due")
     return QueueFilters(
         q=(args.get("q") or "").strip()[:100],
@@ -284,121 +289,7 @@ def parse_filters(args) -> QueueFilters:
     )
 
 
-# Progress per update (hospital) and compliance (reviewers) -------------------------------------------------
-
-
-def _sum(condition):
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def progress_columns(now):
-    is_open = Assessment.state.in_(OPEN_STATES)
-    decided = Assessment.state == AssessmentState.DECIDED
-    return (
-        sa.func.count(Assessment.id).label("total"),
-        _sum(decided).label("decided"),
-        _sum(sa.and_(decided, Assessment.is_late.is_(False))).label("on_time"),
-        _sum(sa.and_(decided, Assessment.is_late.is_(True))).label("late"),
-        _sum(is_open).label("open"),
-        _sum(sa.and_(is_open, Assessment.due_at < now)).label("overdue"),
-        _sum(Assessment.state == AssessmentState.CLOSED).label("closed"),
-    )
-
-
-@dataclass
-class Progress:
-    total: int = 0
-    decided: int = 0
-    on_time: int = 0
-    late: int = 0
-    open: int = 0
-    overdue: int = 0
-    closed: int = 0
-    due_at: datetime | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def required(self) -> int:
-        """Assessments that had to be done: closed ones (entry delisted) do not count."""
-        return self.total - self.closed
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """On-time decisions among the assessments that are decided or already overdue: items still within
-        their deadline are not counted yet, so the rate is meaningful while a batch is running."""
-        due = self.decided + self.overdue
-        return self.on_time / due if due else None
-
-    @property
-    def percent_done(self) -> int:
-        return round(100 * self.decided / self.required) if self.required else 100
-
-
-def _progress(row, **extra) -> Progress:
-    return Progress(
-        total=row.total,
-        decided=row.decided,
-        on_time=row.on_time,
-        late=row.late,
-        open=row.open,
-        overdue=row.overdue,
-        closed=row.closed,
-        due_at=getattr(row, "due_at", None),
-        extra=extra,
-    )
-
-
-def hospital_updates(hospital_id: int, now: datetime | None = None, *, open_only: bool = True) -> list:
-    """(batch, catalogue, Progress) per update the hospital has to assess; overdue first, then soonest due."""
-    now = now or timeutil.utcnow()
-    rows = db.session.execute(
-        sa.select(Assessment.batch_id, sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now))
-        .where(Assessment.hospital_id == hospital_id)
-        .group_by(Assessment.batch_id)
-    ).all()
-    batches = {b.id: b for b in db.session.scalars(sa.select(Batch).where(Batch.id.in_([r.batch_id for r in rows])))}
-    result = [(batches[r.batch_id], _progress(r)) for r in rows if r.open or not open_only]
-    result.sort(key=lambda item: (item[1].overdue == 0, item[1].due_at))
-    return result
-
-
-def batch_compliance(batch: Batch, now: datetime | None = None) -> list[tuple[Hospital, Progress]]:
-    """Per hospital of the batch: counts, most overdue first."""
-    now = now or timeutil.utcnow()
-    rows = db.session.execute(
-        sa.select(Hospital, sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now))
-        .join(Assessment, Assessment.hospital_id == Hospital.id)
-        .where(Assessment.batch_id == batch.id)
-        .group_by(Hospital.id)
-        .order_by(Hospital.district, Hospital.name)
-    ).all()
-    result = [(row[0], _progress(row)) for row in rows]
-    result.sort(key=lambda item: (-item[1].overdue, -item[1].late, item[0].district, item[0].name))
-    return result
-
-
-def batch_totals(batch: Batch, now: datetime | None = None) -> Progress:
-    now = now or timeutil.utcnow()
-    row = db.session.execute(
-        sa.select(sa.func.max(Assessment.due_at).label("due_at"), *progress_columns(now)).where(
-            Assessment.batch_id == batch.id
-        )
-    ).one()
-    return _progress(row)
-
-
-def overdue_list(batch: Batch, now: datetime | None = None, hospital_id: int | None = None):
-    now = now or timeutil.utcnow()
-    query = (
-        sa.select(Assessment, Hospital, Entry)
-        .join(Hospital, Hospital.id == Assessment.hospital_id)
-        .join(Entry, Entry.id == Assessment.entry_id)
-        .where(Assessment.batch_id == batch.id, Assessment.state.in_(OPEN_STATES), Assessment.due_at < now)
-        .order_by(Hospital.district, Hospital.name, Entry.product_name)
-    )
-    if hospital_id is not None:
-        query = query.where(Assessment.hospital_id == hospital_id)
-    return query
+# Compliance drill-down (the figures are in portal.assessments.compliance) ------------------------------------
 
 
 def hospital_items(batch: Batch, hospital_id: int):
@@ -419,7 +310,7 @@ def visible_batches(user):
     query = (
         sa.select(Batch)
         .join(Catalogue, Catalogue.id == Batch.catalogue_id)
-        .where(sa.exists(sa.select(1).where(Assessment.batch_id == Batch.id)))
+        .where(sa.exists(sa.select(1).where(AssessmentTally.batch_id == Batch.id)))  # not the millions
         .order_by(Batch.published_on.desc().nulls_last(), Batch.id.desc())
     )
     if user.role is Role.REVIEWER:
@@ -427,53 +318,17 @@ def visible_batches(user):
     return query
 
 
-def status_rows(catalogue_code: str | None = None, batch_name: str | None = None, now: datetime | None = None):
-    """`flask assessments status`: per hospital, over the selected batches. due_at is the earliest due date of
-    the hospital's open assessments, or the latest due date when nothing is open."""
-    now = now or timeutil.utcnow()
-    is_open = Assessment.state.in_(OPEN_STATES)
-    query = (
-        sa.select(
-            Hospital.name,
-            Hospital.district,
-            sa.func.min(sa.case((is_open, Assessment.due_at))).label("next_due"),
-            sa.func.max(Assessment.due_at).label("last_due"),
-            *progress_columns(now),
-        )
-        .join(Assessment, Assessment.hospital_id == Hospital.id)
-        .join(Batch, Batch.id == Assessment.batch_id)
-        .group_by(Hospital.id, Hospital.name, Hospital.district)
-        .order_by(Hospital.district, Hospital.name)
-    )
+def status_report(catalogue_code: str | None = None, batch_name: str | None = None, now: datetime | None = None):
+    """`flask assessments status`: per hospital over the selected catalogue and batch (NotFound for unknown)."""
+    catalogue = None
     if catalogue_code:
         catalogue = db.session.scalar(sa.select(Catalogue).where(Catalogue.code == catalogue_code))
         if catalogue is None:
             raise NotFound(f"没有代码为 {catalogue_code} 的目录。")
-        query = query.where(Batch.catalogue_id == catalogue.id)
     if batch_name:
-        query = query.where(Batch.name == batch_name)
         exists = sa.select(Batch.id).where(Batch.name == batch_name)
-        if catalogue_code:
+        if catalogue is not None:
             exists = exists.where(Batch.catalogue_id == catalogue.id)
         if db.session.scalar(exists.limit(1)) is None:
             raise NotFound(f"没有名为 {batch_name} 的批次。")
-    result = []
-    for row in db.session.execute(query):
-        due = row.next_due or row.last_due
-        if isinstance(due, str):  # MIN over a CASE may come back as text on SQLite
-            due = datetime.fromisoformat(due)
-        if due is not None and due.tzinfo is None:
-            due = due.replace(tzinfo=UTC)
-        result.append(
-            {
-                "hospital": row.name,
-                "district": row.district,
-                "total": row.total,
-                "decided": row.decided,
-                "on_time": row.on_time,
-                "late": row.late,
-                "open": row.open,
-                "due_at": timeutil.to_shanghai(due).isoformat(timespec="seconds") if due else None,
-            }
-        )
-    return result
+    return compliance.status_rows(catalogue, batch_name, now)

@@ -15,15 +15,16 @@ from flask import (
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.assessments import calendar, exports, services
+from portal.assessments import calendar, compliance, exports, services
 from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
 from portal.catalogue.models import Batch
-from portal.core import timeutil
+from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import NotFound
 from portal.core.forms import ConfirmForm
+from portal.core.inputs import parse_int
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.core.unit import perform, submit
 from portal.directory.models import Hospital
@@ -34,6 +35,7 @@ bp = Blueprint("assessments", __name__)
 
 HOSPITAL = {Role.HOSPITAL}
 COMPLIANCE = {Role.REVIEWER, Role.ADMIN}
+OVERDUE_SHOWN = 200  # the page lists this many overdue items; the export has them all
 ACCESS = {
     "assessments.queue": HOSPITAL,
     "assessments.bulk": HOSPITAL,
@@ -63,7 +65,7 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
     filters = services.parse_filters(request.args)
     hospital_id = current_user.hospital_id
     page = _page(services.queue_query(current_user, filters))
-    updates = services.hospital_updates(hospital_id, open_only=False)
+    updates = compliance.hospital_updates(hospital_id, open_only=False)
     return (
         render_template(
             "assessments/queue.html",
@@ -93,7 +95,7 @@ def queue():
 @roles(Role.HOSPITAL)
 def bulk():
     form = BulkForm()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     if form.validate_on_submit():
         items = db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids))).all() if ids else []
         if len(items) != len(set(ids)):
@@ -114,24 +116,8 @@ def export(fmt):
     """The hospital's own queue with the current filters (never another hospital's rows)."""
     filters = services.parse_filters(request.args)
     items = db.session.scalars(services.queue_query(current_user, filters)).all()
-    rows = exports.item_rows(items)
     name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
-    if fmt == "csv":
-        body = exports.to_csv(exports.ITEM_HEADERS, rows)
-    else:
-        body = exports.to_xlsx([("评估任务", exports.ITEM_HEADERS, rows)])
-    return _download(body, fmt, name)
-
-
-def _download(body: bytes, fmt: str, name: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(body, mimetype=exports.MIME[fmt])
-    ascii_name = f"export.{fmt}"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}.{fmt}"
-    )
-    return response
+    return spreadsheet.respond(fmt, name, [exports.item_sheet(items)])
 
 
 # One assessment ---------------------------------------------------------------------------------------------
@@ -231,14 +217,16 @@ def decide(assessment_id):
 @roles(Role.HOSPITAL)
 def calendar_settings():
     form = ConfirmForm()
-    feed_url = None
+    feed_url, replaced = None, False
     if form.validate_on_submit():
+        replaced = current_user.hospital.calendar_token_hash is not None  # only then did an old address stop
         token = perform(calendar.regenerate_calendar_token, current_user)
         feed_url = url_for("assessments.calendar_feed", token=token, _external=True)
     return render_template(
         "assessments/calendar.html",
         form=form,
         feed_url=feed_url,
+        replaced=replaced,
         has_token=current_user.hospital.calendar_token_hash is not None,
     )
 
@@ -247,7 +235,7 @@ def calendar_settings():
 @public
 def calendar_feed(token):
     hospital = calendar.hospital_for_token(token)
-    body = calendar.feed(hospital, current_app.config["PORTAL_BASE_URL"])
+    body = calendar.feed(hospital, links.base_url())
     response = Response(body.encode(), mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -261,11 +249,7 @@ def calendar_feed(token):
 @roles(Role.REVIEWER, Role.ADMIN)
 def compliance_index():
     batches = db.session.scalars(services.visible_batches(current_user)).all()
-    now = timeutil.utcnow()
-    return render_template(
-        "assessments/compliance_index.html",
-        rows=[(b, services.batch_totals(b, now)) for b in batches],
-    )
+    return render_template("assessments/compliance_index.html", rows=compliance.totals_by_batch(batches))
 
 
 def _batch_for_compliance(batch_id) -> Batch:
@@ -279,13 +263,19 @@ def _batch_for_compliance(batch_id) -> Batch:
 def compliance_batch(batch_id):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
+    filters = compliance.HospitalFilters.parse(request.args)
+    totals = compliance.batch_totals(batch, now)
     return render_template(
         "assessments/compliance_batch.html",
         batch=batch,
-        totals=services.batch_totals(batch, now),
-        rows=services.batch_compliance(batch, now),
-        overdue=db.session.execute(services.overdue_list(batch, now).limit(200)).all(),
-        overdue_count=services.batch_totals(batch, now).overdue,
+        totals=totals,
+        hospitals=compliance.batch_compliance(
+            batch, filters, request.args.get("page", 1, type=int), current_app.config["PORTAL_PAGE_SIZE"], now
+        ),
+        filters=filters,
+        districts=compliance.districts(batch),
+        overdue=compliance.overdue_items(batch, now, limit=OVERDUE_SHOWN),
+        overdue_count=totals.overdue,
         now=now,
     )
 
@@ -315,14 +305,9 @@ def compliance_hospital(batch_id, hospital_id):
 def compliance_export(batch_id, fmt):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
-    hospitals = exports.compliance_rows(services.batch_compliance(batch, now))
-    overdue = exports.overdue_rows(db.session.execute(services.overdue_list(batch, now)).all(), now)
+    hospitals = exports.compliance_sheet(compliance.all_hospitals(batch, now))
+    overdue = exports.overdue_sheet(compliance.overdue_items(batch, now), now)
     name = f"入院评估完成情况-{batch.catalogue.name}-{batch.name}-{timeutil.today_shanghai(now):%Y%m%d}"
-    if fmt == "csv":
-        if request.args.get("part") == "overdue":
-            return _download(exports.to_csv(exports.OVERDUE_HEADERS, overdue), fmt, name + "-逾期清单")
-        return _download(exports.to_csv(exports.COMPLIANCE_HEADERS, hospitals), fmt, name)
-    body = exports.to_xlsx(
-        [("医院完成情况", exports.COMPLIANCE_HEADERS, hospitals), ("逾期清单", exports.OVERDUE_HEADERS, overdue)]
-    )
-    return _download(body, fmt, name)
+    if fmt == "csv" and request.args.get("part") == "overdue":
+        return spreadsheet.respond(fmt, name + "-逾期清单", [overdue])
+    return spreadsheet.respond(fmt, name, [hospitals, overdue])

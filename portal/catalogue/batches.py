@@ -16,6 +16,7 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.catalogue.signals import batch_step
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.inputs import parse_int
 from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.workflow import BATCH, BatchState, transition
@@ -166,6 +167,16 @@ def advance_batch(actor, batch: Batch, action: str, *, version) -> Batch:
     return batch
 
 
+def running_notices() -> list[Batch]:
+    """Batches on public notice now (objections accepted), the latest first."""
+    now = timeutil.utcnow()
+    return db.session.scalars(
+        select(Batch)
+        .where(Batch.state == BatchState.PUBLIC_NOTICE, Batch.notice_starts_at <= now, Batch.notice_ends_at >= now)
+        .order_by(Batch.notice_starts_at.desc())
+    ).all()
+
+
 def notice_running(batch: Batch, now: datetime | None = None) -> bool:
     now = now or timeutil.utcnow()
     return bool(
@@ -187,7 +198,8 @@ def batches_in_view(actor):
 def batch_ids(ref: str, catalogue_id: int | None = None) -> list[int]:
     """The batches a request names: by id when `ref` is digits, else by name (of one catalogue when given).
     The one rule both APIs resolve `batch` by; the entries API then asks for exactly one."""
-    query = select(Batch.id).where(Batch.id == int(ref)) if ref.isdigit() else select(Batch.id).where(Batch.name == ref)
+    batch_id = parse_int(ref)
+    query = select(Batch.id).where(Batch.id == batch_id if batch_id is not None else Batch.name == ref[:64])
     if catalogue_id is not None:
         query = query.where(Batch.catalogue_id == catalogue_id)
     return list(db.session.scalars(query))

@@ -1,12 +1,24 @@
+from datetime import date, datetime
+
 import click
 from flask.cli import AppGroup
 
 from portal.catalogue.models import Scope
-from portal.catalogue.services import save_catalogue
+from portal.catalogue.services import ALL_PRODUCT_TYPES, save_catalogue
 from portal.core.actors import COMMAND_LINE
+from portal.core.errors import DomainError
 from portal.core.unit import run_cli
 
 catalogue_cli = AppGroup("catalogue", help="目录管理")
+
+
+def parse_date_option(option: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise DomainError(f"{option}「{text}」不是有效日期，应为 YYYY-MM-DD。") from None
 
 
 @catalogue_cli.command("create")
@@ -16,18 +28,29 @@ catalogue_cli = AppGroup("catalogue", help="目录管理")
 @click.option("--district", default=None, help="区级目录所属的区，例如 宝山区")
 @click.option("--deadline-days", default=30, show_default=True, type=int)
 @click.option("--notice-days", default=7, show_default=True, type=int)
-def create(code, name, scope, district, deadline_days, notice_days):
-    """Create a catalogue."""
+@click.option("--allow-class-one", is_flag=True, help="接受第一类医疗器械备案产品")
+@click.option("--first-approved-after", default=None, help="首次获批日期不早于 YYYY-MM-DD")
+@click.option(
+    "--product-types", default=",".join(ALL_PRODUCT_TYPES), show_default=True, help="可申报的产品类型，逗号分隔"
+)
+def create(
+    code, name, scope, district, deadline_days, notice_days, allow_class_one, first_approved_after, product_types
+):
+    """Create a catalogue with its eligibility rules (DESIGN §4, §6)."""
     catalogue = run_cli(
-        save_catalogue,
-        COMMAND_LINE,
-        None,
-        code=code,
-        name=name,
-        scope=Scope(scope),
-        district=district,
-        deadline_days=deadline_days,
-        notice_days=notice_days,
+        lambda: save_catalogue(
+            COMMAND_LINE,
+            None,
+            code=code,
+            name=name,
+            scope=Scope(scope),
+            district=district,
+            deadline_days=deadline_days,
+            notice_days=notice_days,
+            allows_class_one=allow_class_one,
+            allowed_product_types=product_types.replace("，", ",").split(","),
+            first_approval_cutoff=parse_date_option("--first-approved-after", first_approved_after),
+        )
     )
     click.echo(f"已创建目录 {catalogue.code}：{catalogue.name}（{catalogue.scope_label}，评估期限 {deadline_days} 天）")
 
@@ -40,7 +63,7 @@ def create(code, name, scope, district, deadline_days, notice_days):
 @click.option("--assess", is_flag=True, help="为范围内公立医疗机构生成入院评估任务（按发布日期计算截止日期）")
 def import_command(file, catalogue_code, batch_name, published_on, assess):
     """Load an already published batch from CSV or XLSX. Any bad row imports nothing; a second run changes nothing."""
-    from portal.catalogue.importer import import_batch, parse_published_on
+    from portal.catalogue.importer import import_batch
 
     with click.progressbar(length=1, label="导入目录条目") as bar:
 
@@ -54,7 +77,7 @@ def import_command(file, catalogue_code, batch_name, published_on, assess):
                 file,
                 catalogue_code=catalogue_code,
                 batch_name=batch_name,
-                published_on=parse_published_on(published_on),  # a bad date is refused like a bad row
+                published_on=parse_date_option("--published-on", published_on),  # a bad date is refused like a bad row
                 assess=assess,
                 progress=progress,
             ),

@@ -3,13 +3,13 @@
 from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, coerce_id
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class BatchForm(PortalForm):
-    catalogue_id = SelectField("目录", coerce=int, validate_choice=False)
+    catalogue_id = SelectField("目录", coerce=coerce_id, validate_choice=False)
     name = StringField("批次名称", validators=[DataRequired("请填写批次名称，例如「第七批」。"), Length(max=64)])
     opens_at = DateTimeLocalField(
         "征集开始时间", format=LOCAL_FORMAT, validators=[InputRequired("请填写征集开始时间（上海时间）。")]

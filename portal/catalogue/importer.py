@@ -7,19 +7,21 @@ number), entries by (batch, product), so importing the same file twice changes n
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 
+from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.catalogue.signals import batch_listed
 from portal.core import timeutil
-from portal.core.errors import DomainError
+from portal.core.actors import is_system
+from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import ENTRY, queue
 from portal.core.reference import KEY_AREAS
-from portal.core.tabular import Row, RowError, read_table
+from portal.core.tabular import Row, RowError, TableErrors, read_table
 from portal.directory.identifiers import validate_uscc
 from portal.directory.models import Company
 from portal.extensions import db
@@ -47,7 +49,8 @@ COLUMNS = (
     "适用范围",
     "产品描述",
 )
-MAX_ERRORS = 20
+# DESIGN §6: a header 重点领域 means 产品类别.
+ALIASES = {"重点领域": "产品类别"}
 
 CLASS_WORDS = {
     "I": DeviceClass.I,
@@ -103,22 +106,6 @@ class ImportResult:
     unchanged: int = 0
     assessments: int = 0
     entry_ids: list = field(default_factory=list)
-
-
-def _date(row: Row, column: str, today: date) -> date | None:
-    text = row.get(column, "").strip()
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+00:00(?::00)?)?", text)
-    if not match:
-        raise RowError(row.number, column, f"「{text}」不是有效日期，应为 YYYY-MM-DD")
-    try:
-        value = date(*(int(g) for g in match.groups()))
-    except ValueError:
-        raise RowError(row.number, column, f"「{text}」不是有效日期") from None
-    if value > today:
-        raise RowError(row.number, column, f"获批日期 {value:%Y-%m-%d} 晚于今天")
-    return value
 
 
 def _innovative(row: Row, column: str) -> InnovativeReview:
@@ -178,32 +165,39 @@ def parse_row(row: Row, catalogue: Catalogue, today: date) -> ParsedRow:
         key_area=key_area,
         departments=list(dict.fromkeys(departments)),
         innovative_review=_innovative(row, "是否创新医疗器械"),
-        first_approved_on=_date(row, "获批日期", today),
+        first_approved_on=row.date("获批日期", not_after=today),
         indications=row.get("适用范围", "").strip(),
         description=row.get("产品描述", "").strip(),
     )
 
 
-def _errors_message(errors: list[RowError]) -> str:
-    shown = [e.message for e in errors[:MAX_ERRORS]]
-    more = f"\n……另有 {len(errors) - MAX_ERRORS} 处错误" if len(errors) > MAX_ERRORS else ""
-    return f"文件中有 {len(errors)} 处错误：\n" + "\n".join(shown) + more
+@dataclass
+class BatchPlan:
+    """A checked file: what `import_batch` would write (nothing is written to check it)."""
+
+    catalogue: Catalogue
+    batch: Batch | None  # None: the batch will be created
+    batch_name: str
+    published_on: date | None
+    rows: list[ParsedRow]
 
 
-def import_batch(
-    actor,
-    path: str,
-    *,
-    catalogue_code: str,
-    batch_name: str,
-    published_on: date | None = None,
-    assess: bool = False,
-    progress=None,
-) -> ImportResult:
-    """Check every row, then create what is missing; the caller commits (or rolls back on DomainError)."""
+def can_import(user, catalogue: Catalogue) -> bool:
+    """Administrators, and the reviewers of the catalogue (a system actor, e.g. the command line, always may)."""
+    if is_system(user) or getattr(user, "role", None) is Role.ADMIN:  # None: refused
+        return True
+    return getattr(user, "role", None) is Role.REVIEWER and any(c.id == catalogue.id for c in user.catalogues)
+
+
+def check_batch(
+    actor, path: str, *, catalogue_code: str, batch_name: str, published_on: date | None = None
+) -> BatchPlan:
+    """Check the options and every row of the file; raises DomainError (TableErrors: every bad row)."""
     catalogue = db.session.scalar(sa.select(Catalogue).where(Catalogue.code == catalogue_code))
     if catalogue is None:
         raise DomainError(f"没有代码为 {catalogue_code} 的目录，请先用 `flask catalogue create` 创建。")
+    if not can_import(actor, catalogue):
+        raise PermissionDenied()
     batch_name = (batch_name or "").strip()
     if not batch_name or len(batch_name) > 64:
         raise DomainError("请用 --batch 指定批次名称（不超过 64 个字符），例如 第五批。")
@@ -222,7 +216,7 @@ def import_batch(
             f"与 --published-on {published_on:%Y-%m-%d} 不一致。"
         )
 
-    rows = read_table(path, COLUMNS)
+    rows = read_table(path, COLUMNS, ALIASES)
     if not rows:
         raise DomainError("文件中没有数据行。")
     parsed, errors, seen, names_by_uscc = [], [], {}, {}
@@ -243,9 +237,31 @@ def import_batch(
             errors.append(exc)
     errors += _check_against_database(parsed, catalogue, batch)
     if errors:
-        errors.sort(key=lambda e: e.row)
-        raise DomainError(_errors_message(errors))
+        raise TableErrors(errors)
+    return BatchPlan(catalogue, batch, batch_name, published_on, parsed)
 
+
+def import_batch(
+    actor,
+    path: str,
+    *,
+    catalogue_code: str,
+    batch_name: str,
+    published_on: date | None = None,
+    assess: bool = False,
+    progress=None,
+    source: str | None = None,
+) -> ImportResult:
+    """Check every row, then create what is missing; the caller commits (or rolls back on DomainError).
+    `source` names the file in the audit log (default: the path)."""
+    plan = check_batch(actor, path, catalogue_code=catalogue_code, batch_name=batch_name, published_on=published_on)
+    return _write(actor, plan, assess, progress, source or path)
+
+
+def _write(actor, plan: BatchPlan, assess: bool, progress, source: str) -> ImportResult:
+    catalogue, batch, batch_name, published_on, parsed = (plan.catalogue, plan.batch, plan.batch_name,
+                                                           plan.published_on, plan.rows)  # fmt: skip
+    today = timeutil.today_shanghai()
     result = ImportResult()
     if batch is None:
         day = published_on or today
@@ -257,7 +273,7 @@ def import_batch(
             published_at=timeutil.start_of_day_shanghai(day),
         )
         db.session.add(batch)
-        transition(BATCH, batch, "import_published", actor, comment=f"导入 {path}")
+        transition(BATCH, batch, "import_published", actor, comment=f"导入 {source}")
         result.batch_created = True
     result.batch = batch
     listed_on = batch.published_on or today
@@ -315,7 +331,7 @@ def import_batch(
             "catalogue.import",
             actor=actor,
             obj=batch,
-            comment=f"导入 {path}",
+            comment=f"导入 {source}",
             data={
                 "companies": result.companies,
                 "products": result.products,
@@ -360,12 +376,3 @@ def _check_against_database(parsed: list[ParsedRow], catalogue: Catalogue, batch
         if name:
             errors.append(RowError(item.number, "注册证编号", f"该产品已由「{name}」列入本目录"))
     return errors
-
-
-def parse_published_on(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise DomainError(f"--published-on「{text}」不是有效日期，应为 YYYY-MM-DD。") from None

@@ -117,3 +117,10 @@ class Entry(db.Model):
     batch = relationship("Batch")
     product = relationship("Product")
     application = relationship("Application")
+
+    @property
+    def device_class_label(self) -> str:
+        """「第三类」, the words the product pages use, not the stored code III."""
+        from portal.products.models import DeviceClass  # at call time: the products area imports this one
+
+        return DeviceClass(self.device_class).label if self.device_class else "—"

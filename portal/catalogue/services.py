@@ -15,7 +15,10 @@ from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
+from portal.products.models import ProductType
 from portal.workflow import ENTRY, BatchState, transition
+
+ALL_PRODUCT_TYPES = tuple(t.value for t in ProductType)
 
 
 def save_catalogue(
@@ -29,9 +32,12 @@ def save_catalogue(
     deadline_days: int = 30,
     notice_days: int = 7,
     allows_class_one: bool = False,
+    allowed_product_types: tuple[str, ...] | list[str] = ALL_PRODUCT_TYPES,
+    first_approval_cutoff: date | None = None,
     description: str = "",
 ) -> Catalogue:
-    """Create (catalogue None) or update a catalogue (an administrator, or a system actor)."""
+    """Create (catalogue None) or update a catalogue, with its eligibility rules (DESIGN §4): an administrator,
+    or a system actor."""
     if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
     code, name = (code or "").strip(), (name or "").strip()
@@ -44,10 +50,16 @@ def save_catalogue(
         raise DomainError("区级目录必须选择上海市的一个区。", field="district")
     if scope is Scope.CITY:
         district = None
-    if not 1 <= deadline_days <= 365:
+    if deadline_days is None or not 1 <= deadline_days <= 365:
         raise DomainError("评估期限应在 1 到 365 天之间。", field="deadline_days")
-    if not 1 <= notice_days <= 60:
+    if notice_days is None or not 1 <= notice_days <= 60:
         raise DomainError("公示期应在 1 到 60 天之间。", field="notice_days")
+    types = _check_product_types(allowed_product_types)
+    if first_approval_cutoff is not None and first_approval_cutoff > timeutil.today_shanghai():
+        raise DomainError(
+            f"首次获批日期要求 {first_approval_cutoff:%Y-%m-%d} 晚于今天，任何产品都无法申报。",
+            field="first_approval_cutoff",
+        )
     clash = db.session.scalar(
         db.select(Catalogue.id).where(Catalogue.code == code, Catalogue.id != (catalogue.id if catalogue else -1))
     )
@@ -58,14 +70,32 @@ def save_catalogue(
     catalogue.code, catalogue.name, catalogue.scope, catalogue.district = code, name, scope, district
     catalogue.deadline_days, catalogue.notice_days = deadline_days, notice_days
     catalogue.allows_class_one, catalogue.description = allows_class_one, description
+    catalogue.allowed_product_types, catalogue.first_approval_cutoff = types, first_approval_cutoff
     db.session.add(catalogue)
     record(
         "catalogue.created" if is_new else "catalogue.updated",
         actor=actor,
         obj=catalogue,
-        data={"deadline_days": deadline_days, "notice_days": notice_days},
+        data={
+            "deadline_days": deadline_days,
+            "notice_days": notice_days,
+            "allows_class_one": allows_class_one,
+            "allowed_product_types": types,
+            "first_approval_cutoff": first_approval_cutoff.isoformat() if first_approval_cutoff else None,
+        },
     )
     return catalogue
+
+
+def _check_product_types(values) -> list[str]:
+    chosen = [v.strip() for v in values or () if v and v.strip()]
+    unknown = [v for v in chosen if v not in ALL_PRODUCT_TYPES]
+    if unknown:
+        allowed = "、".join(f"{t.value}（{t.label}）" for t in ProductType)
+        raise DomainError(f"产品类型「{'、'.join(unknown)}」无法识别，应为 {allowed}。", field="allowed_product_types")
+    if not chosen:
+        raise DomainError("请至少选择一种可申报的产品类型。", field="allowed_product_types")
+    return [t for t in ALL_PRODUCT_TYPES if t in chosen]  # stored in one order
 
 
 def get_by_code(code: str) -> Catalogue | None:

@@ -1,12 +1,21 @@
-"""Friendly error pages (and JSON under /api/), with every server error logged with its context."""
+"""Friendly error pages (and JSON under /api/), with every server error logged with its context.
+
+Two failures are handled here once for every view and API: a concurrent change of a versioned row
+(StaleDataError, wherever the flush happens) is the 409 "changed by someone else", and a database that cannot
+be reached is a 503 rendered without touching the database.
+"""
+
+import contextlib
 
 from flask import flash, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.access import is_api_request, safe_next
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, StaleObject
 from portal.extensions import db
 
 MESSAGES = {
@@ -18,6 +27,7 @@ MESSAGES = {
     409: "该记录已被他人修改，请刷新后重试。",
     413: "上传的文件过大。",
     429: "操作过于频繁，请稍后再试。",
+    503: "系统暂时不可用，请稍后重试。",
     500: "服务器出现错误，我们已记录此问题，请稍后再试。",
 }
 
@@ -45,7 +55,23 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _render(exc.code or 500)
+        return _render(exc.code or 500, getattr(exc, "message", None))
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(exc: StaleDataError):
+        db.session.rollback()
+        return _render(409, StaleObject().message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
+        if is_api_request():
+            return jsonify(error={"code": "503", "message": MESSAGES[503]}), 503
+        # Standalone page: the layout would query the database again (user, unread notifications).
+        return render_template("errors/unavailable.html", message=MESSAGES[503]), 503
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
@@ -55,9 +81,17 @@ def register(app):
             request.method,
             request.path,
             request.endpoint,
-            current_user.get_id() if current_user and current_user.is_authenticated else "anonymous",
+            _user_id(),
         )
         return _render(500)
+
+
+def _user_id() -> str:
+    """Only the id: get_id() also carries the session token, which must never reach a log."""
+    with contextlib.suppress(Exception):
+        if current_user and current_user.is_authenticated:
+            return str(current_user.id)
+    return "anonymous"
 
 
 def _local_path(url: str) -> str:

@@ -3,12 +3,30 @@
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from portal.core.inputs import MAX_ID
+
 
 class PortalForm(FlaskForm):
     """Every form of the portal: WTForms' own messages in Simplified Chinese (with WTF_I18N_ENABLED off)."""
 
     class Meta:
         locales = ("zh_CN", "zh")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.type in ("CSRFTokenField", "HiddenField"):
+                # Pages often hold several forms: hidden inputs need no id, and a repeated id is invalid HTML.
+                field.render_kw = {**(field.render_kw or {}), "id": False}
+
+
+def coerce_id(value) -> int:
+    """`coerce` of select fields holding record ids: beyond what an id column holds is "not a valid choice"
+    (WTForms turns the ValueError into a field error), never a database overflow."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 class ConfirmForm(PortalForm):

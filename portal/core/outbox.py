@@ -1,4 +1,5 @@
-"""Index changes are recorded in the same transaction as the data they mirror; one writer applies them.
+"""Index changes are recorded in the same transaction as the data they mirror; each node's index reads them
+from its own cursor (portal.search.journal).
 
 The outbox lives in core so that every area can record a change; search, above them all, applies it.
 """
@@ -13,9 +14,15 @@ from portal.extensions import db
 
 
 class IndexChange(db.Model):
-    """A pending index update, recorded in the same transaction as the change it mirrors."""
+    """An entry of the index log, recorded in the same transaction as the change it mirrors.
+
+    Every node's index reads the log from its own cursor (search.models.SearchIndexCursor); rows are pruned
+    behind them all.
+    """
 
     __tablename__ = "index_change"
+    # Readers keep cursors on the id: SQLite must never hand out an id again once the rows are pruned.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(sa.String(16))  # entry | application

@@ -1,13 +1,28 @@
 """Time rules: store UTC, show Asia/Shanghai, deadlines are end of day in Shanghai."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# Set only by `replayed_at` (the demo seed replays a batch's past through the services).
+_replay_now: ContextVar[datetime | None] = ContextVar("replay_now", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _replay_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def replayed_at(at: datetime):
+    """Run the services as if it were `at`: the same rules apply, only the clock is earlier."""
+    token = _replay_now.set(at)
+    try:
+        yield
+    finally:
+        _replay_now.reset(token)
 
 
 def today_shanghai(now: datetime | None = None) -> date:

@@ -42,15 +42,21 @@ def run(action, *args, **kwargs) -> Outcome:
     """Call `action(*args, **kwargs)` and commit once; a refusal rolls back and comes back in the Outcome."""
     try:
         value = action(*args, **kwargs)
-        commit_or_stale()
+        commit()
     except DomainError as exc:
         db.session.rollback()
         return Outcome(error=exc)
     except StaleDataError:  # a concurrent change met at a flush inside the action
         db.session.rollback()
         return Outcome(error=StaleObject())
-    committed.send(current_app._get_current_object())
     return Outcome(value)
+
+
+def commit() -> None:
+    """The commit of `run`, for a view that calls several services before it ends its work (matchmaking):
+    StaleObject for a concurrent change (the caller rolls back), then `committed`."""
+    commit_or_stale()
+    committed.send(current_app._get_current_object())
 
 
 def perform(action, *args, **kwargs):

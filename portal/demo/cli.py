@@ -26,6 +26,8 @@ LABELS = {
 @click.option("--if-empty", is_flag=True, help="只在数据库中还没有任何用户时写入（make run 使用）")
 def seed(if_empty):
     """Create the demo data that is missing (safe to run again) and print a login for every role."""
+    if db.engine.dialect.name == "postgresql":  # nodes starting at once: one seeds, the others wait, then skip
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(hashtext('portal demo seed'))"))
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("数据库已有数据，跳过演示数据。")
         return

@@ -12,7 +12,7 @@ from portal.workflow import ApplicationState, BatchState
 CATALOGUES = [
     dict(
         code="SH-XYYX",
-        name='上海市生物医药"新优药械"产品目录',
+        name="上海市生物医药“新优药械”产品目录",
         scope=Scope.CITY,
         district=None,
         deadline_days=30,

@@ -31,6 +31,7 @@ from portal.demo.data import (
     PRODUCTS,
     USERS,
 )
+from portal.demo.notices import seed_notice_batches
 from portal.directory.identifiers import USCC_ALPHABET, uscc_check_char
 from portal.directory.models import Company, Hospital
 from portal.directory.services import save_company, save_hospital
@@ -425,9 +426,13 @@ def seed_demo(out=print) -> dict:
             seed_published(counts, batch, spec["entries"], products, company_users)
     seed_open_applications(counts, batches, products, company_users, now)
     seed_review(batches, products, users)
+    seed_notice_batches(counts, now)
     from portal.search.synonyms import seed_synonyms  # search area: colloquial names (彩超, DSA, 核磁 …)
 
     seed_synonyms()
+    from portal.matchmaking.demo import seed_matchmaking  # the area above this one: 医企对接
+
+    seed_matchmaking(users)
     db.session.flush()
     for line in logins_table(users):
         out(line)

@@ -41,8 +41,9 @@ class IdentifierError(ValueError):
     """An identifier is invalid; ``part`` says which part, ``message`` why.
 
     Part codes:
-      USCC:          "length", "charset", "check_char"
-      registration:  "format" (not one of the accepted forms), "kind"
+      USCC:          "length", "charset", "area", "check_char"
+      registration:  "format" (not one of the accepted forms), "old_style"
+                     (an expired pre-2014 certificate), "kind"
                      (form not accepted here), "authority", "origin",
                      "digits" (digit block has non-digits or a wrong count),
                      "year", "class", "category", "serial"
@@ -65,6 +66,7 @@ USCC_LENGTH = 18
 # 31 characters: digits and uppercase letters without I, O, S, V, Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_AREA = slice(2, 8)  # positions 3-8: the registering authority's administrative area code
 _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 
 
@@ -88,6 +90,12 @@ def validate_uscc(text: str) -> str:
             raise IdentifierError(
                 "charset",
                 f"统一社会信用代码第{pos}位「{ch}」不是有效字符（只能使用数字和除 I、O、Z、S、V 以外的大写字母）",
+            )
+    for pos, ch in enumerate(code[USCC_AREA], start=USCC_AREA.start + 1):
+        if not ch.isdigit():
+            raise IdentifierError(
+                "area",
+                f"统一社会信用代码第3–8位是登记管理机关行政区划码，只能是数字，第{pos}位「{ch}」不是数字",
             )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:

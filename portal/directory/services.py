@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 
 from portal.accounts.models import Role
+from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.reference import DISTRICTS
-from portal.core.tabular import RowError, read_table
+from portal.core.tabular import RowError, TableErrors, read_table
 from portal.directory.identifiers import IdentifierError, validate_uscc
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db
@@ -63,10 +64,20 @@ def save_company(
         )
     is_new = company is None
     company = company or Company()
-    company.uscc, company.name, company.short_name, company.district = uscc, name, short_name.strip(), district
-    company.address, company.contact_name, company.contact_phone = address, contact_name, contact_phone
+    values = dict(
+        uscc=uscc,
+        name=name,
+        short_name=short_name.strip(),
+        district=district,
+        address=address,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    changes = None if is_new else field_changes(company, values)
+    for key, value in values.items():
+        setattr(company, key, value)
     db.session.add(company)
-    record("company.created" if is_new else "company.updated", actor=actor, obj=company)
+    record("company.created" if is_new else "company.updated", actor=actor, obj=company, data=_changes(changes))
     return company
 
 
@@ -85,10 +96,17 @@ def save_hospital(
         raise DomainError(f"医疗机构「{name}」已存在。", field="name")
     is_new = hospital is None
     hospital = hospital or Hospital()
-    hospital.name, hospital.district, hospital.level, hospital.is_public = name, district, level, is_public
+    values = dict(name=name, district=district, level=level, is_public=is_public)
+    changes = None if is_new else field_changes(hospital, values)
+    for key, value in values.items():
+        setattr(hospital, key, value)
     db.session.add(hospital)
-    record("hospital.created" if is_new else "hospital.updated", actor=actor, obj=hospital)
+    record("hospital.created" if is_new else "hospital.updated", actor=actor, obj=hospital, data=_changes(changes))
     return hospital
+
+
+def _changes(changes: dict | None) -> dict | None:
+    return {"changes": changes} if changes else None
 
 
 HOSPITAL_COLUMNS = ("医院名称", "区", "级别", "是否公立")
@@ -102,30 +120,46 @@ class ImportResult:
     unchanged: int = 0
 
 
-def import_hospitals(actor, path: str, progress=None) -> ImportResult:
-    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+def _hospital_row(row, seen: dict) -> tuple:
+    name = row.require("医院名称")
+    if name in seen:
+        raise RowError(row.number, "医院名称", f"与第 {seen[name]} 行重复：{name}")
+    district = row.require("区")
+    if district not in DISTRICTS:
+        raise RowError(row.number, "区", f"「{district}」不是上海市的区")
+    try:
+        level = HospitalLevel.from_label(row.require("级别"))
+    except ValueError:
+        raise RowError(row.number, "级别", f"应为 三级、二级 或 一级，实际为「{row['级别']}」") from None
+    public_text = row.require("是否公立")
+    if public_text not in YES_NO:
+        raise RowError(row.number, "是否公立", f"应为 是 或 否，实际为「{public_text}」")
+    return name, district, level, YES_NO[public_text]
+
+
+def check_hospitals(actor, path: str) -> list[tuple]:
+    """Every row of the file as (row number, name, district, level, is_public); TableErrors names every bad row."""
     _require_admin(actor)
-    rows = read_table(path, HOSPITAL_COLUMNS)
-    parsed, seen = [], {}
-    for row in rows:
-        name = row.require("医院名称")
-        if name in seen:
-            raise RowError(row.number, "医院名称", f"与第 {seen[name]} 行重复：{name}")
-        seen[name] = row.number
-        district = row.require("区")
-        if district not in DISTRICTS:
-            raise RowError(row.number, "区", f"「{district}」不是上海市的区")
+    parsed, errors, seen = [], [], {}
+    for row in read_table(path, HOSPITAL_COLUMNS):
         try:
-            level = HospitalLevel.from_label(row.require("级别"))
-        except ValueError:
-            raise RowError(row.number, "级别", f"应为 三级、二级 或 一级，实际为「{row['级别']}」") from None
-        public_text = row.require("是否公立")
-        if public_text not in YES_NO:
-            raise RowError(row.number, "是否公立", f"应为 是 或 否，实际为「{public_text}」")
-        parsed.append((name, district, level, YES_NO[public_text]))
+            item = _hospital_row(row, seen)
+        except RowError as exc:
+            errors.append(exc)
+        else:
+            seen[item[0]] = row.number
+            parsed.append((row.number, *item))
+    if errors:
+        raise TableErrors(errors)
+    return parsed
+
+
+def import_hospitals(actor, path: str, progress=None, source: str | None = None) -> ImportResult:
+    """Load hospitals from CSV or XLSX. Any bad row aborts the whole import with the row and column named."""
+    parsed = check_hospitals(actor, path)
     result = ImportResult()
     existing = {h.name: h for h in db.session.scalars(db.select(Hospital))}
-    for index, (name, district, level, is_public) in enumerate(parsed, start=1):
+    for index, (_number, name, district, level, is_public) in enumerate(parsed, start=1):
         hospital = existing.get(name)
         if hospital is None:
             db.session.add(Hospital(name=name, district=district, level=level, is_public=is_public))
@@ -137,5 +171,5 @@ def import_hospitals(actor, path: str, progress=None) -> ImportResult:
             result.unchanged += 1
         if progress:
             progress(index, len(parsed))
-    record("hospital.imported", actor=actor, comment=path, data=result.__dict__)
+    record("hospital.imported", actor=actor, comment=source or path, data=result.__dict__)
     return result

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role, User
 from portal.applications.home import manufacturer_board
 from portal.assessments.home import add_company_adoption, hospital_board
+from portal.catalogue.batches import running_notices
 from portal.catalogue.models import Catalogue, Entry, EntryStatus
 from portal.core.board import Board, count
 from portal.directory.models import Company, Hospital
 from portal.extensions import db
+from portal.publishing.feeds import catalogue_updates
 from portal.review.home import reviewer_board
 
 
@@ -33,9 +35,25 @@ def _admin_board(user: User) -> Board:
     return board
 
 
+PUBLIC_UPDATES = 5
+
+
+def _public_board() -> Board:
+    """A visitor's front page: search, what is on public notice, the latest updates, the catalogues."""
+    return Board(
+        role="public",
+        partial="catalogue/_home.html",
+        data={
+            "catalogues": published_catalogues(),
+            "notices": running_notices(),
+            "updates": catalogue_updates(limit=PUBLIC_UPDATES),
+        },
+    )
+
+
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
-        return Board(role="public", partial="catalogue/_home.html", data={"catalogues": published_catalogues()})
+        return _public_board()
     builders = {
         Role.MANUFACTURER: _company_board,
         Role.REVIEWER: reviewer_board,

@@ -3,6 +3,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.core.access import ANY_USER, safe_next
+from portal.core.inputs import parse_int
 from portal.core.unit import perform
 from portal.extensions import db
 from portal.notifications import services
@@ -29,6 +30,6 @@ def index():
 
 @bp.route("/notifications/read", methods=["POST"])
 def read():
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    ids = [i for i in map(parse_int, request.form.getlist("id")) if i is not None] or None
     perform(services.mark_read, current_user, ids)
     return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

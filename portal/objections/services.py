@@ -45,7 +45,8 @@ def _text(value) -> str:
 
 
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?$")
+# Area code and a 7- or 8-digit local number (the form's own example is 021-12345678), optional extension.
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 ANONYMOUS_NAMES = {"匿名", "无名", "无名氏", "某某", "某人", "群众", "知情人", "知情者", "网友", "不详", "无", "保密"}
 REASON_MIN = 10
 PHONE_HINT = "请填写有效的联系电话：11 位手机号（如 13812345678）或带区号的固定电话（如 021-12345678）。"
@@ -86,6 +87,12 @@ def recommended_applications(batch: Batch) -> list[Application]:
         .where(Application.batch_id == batch.id, Application.state == ApplicationState.RECOMMENDED)
         .order_by(Application.id)
     ).all()
+
+
+def notice_rows(batch: Batch) -> list[tuple[Application, dict]]:
+    """The public notice: each recommended application with the product as submitted in its last round (what was
+    reviewed), never the company's working copy, whose later edits are not public."""
+    return [(a, a.submissions[-1].snapshot if a.submissions else {}) for a in recommended_applications(batch)]
 
 
 def objection_limit() -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """Validation of a product's regulatory identifiers (the USCC of companies: `portal.directory.identifiers`).
 
 * Medical device registration numbers (注册证编号), class I filing numbers
-  (备案号) and drug approval numbers (药品批准文号).
+  (备案号) and drug approval numbers (药品批准文号), as DESIGN §3 describes them;
+  pre-2014 certificate numbers are recognised only to be refused as expired.
 
 Every validation error is an ``IdentifierError`` whose ``part`` names the
 wrong part in a stable code (see ``IdentifierError``) and whose ``message``
@@ -10,6 +11,7 @@ is a Chinese sentence meant to be shown to the user as is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,11 +62,20 @@ DRUG_LETTERS = {
     "F": "药用辅料",
     "T": "体外诊断试剂",
 }
+# 2020 rules: a second letter after H, Z or S gives the origin (国药准字HJ20190033, 国药准字ZC20210007).
+DRUG_ORIGINS = {"J": ("imported", "进口"), "C": ("hk_mo_tw", "港澳台")}
+DRUG_ORIGIN_CATEGORIES = "HZS"
 
 # The current numbering scheme (and class I filing) started in 2014.
 FIRST_YEAR = 2014
+# Classification code by year of first registration (kept on renewal): the 2002 catalogue (6801-6877, so
+# 01-77) until 2018, the 2017 catalogue (01-22, 40 for IVD reagents) from 2019 on; 2018 numbers carry either.
+OLD_CATALOGUE_LAST_YEAR = 2018
+OLD_CATEGORY_CODES = frozenset(f"{n:02d}" for n in range(1, 78))
 DEVICE_CATEGORY_CODES = frozenset(f"{n:02d}" for n in range(1, 23)) | {"40"}
 IVD_CATEGORY_CODE = "40"
+# Pre-2014 certificates: 国食药监械(准)字2012第3460111号, 沪食药监械(准)字…, 国药管械(进)字…
+OLD_STYLE = re.compile(r"械\((?:准|进|许|试)\)字")
 _ROMAN = {1: "I", 2: "II", 3: "III"}
 _CLASS_ZH = {"I": "第一类", "II": "第二类", "III": "第三类"}
 
@@ -88,7 +99,7 @@ KIND_DRUG = "drug_approval"
 class RegistrationNo:
     kind: str  # KIND_DEVICE | KIND_FILING | KIND_DRUG
     normalised: str
-    authority: str  # "国" or a province abbreviation
+    authority: str  # "国", a province abbreviation, or province + city (class I filings: 沪松, 苏锡)
     origin: str | None  # "domestic" | "imported" | "hk_mo_tw" | None
     year: int | None
     device_class: str | None  # "I" | "II" | "III" | None
@@ -109,16 +120,20 @@ class RegistrationNo:
         elif self.kind == KIND_FILING:
             parts += ["第一类备案", f"{self.year}年备案", f"流水号{self.serial}"]
         else:
-            parts += [
-                "药品批准文号",
-                DRUG_LETTERS[self.category_code],
-                f"编号{self.serial}",
-            ]
+            origin = [DRUG_ORIGINS_LABEL[self.origin]] if self.origin else []
+            parts += ["药品批准文号", DRUG_LETTERS[self.category_code], *origin, f"编号{self.serial}"]
         return " · ".join(parts)
 
 
+DRUG_ORIGINS_LABEL = dict(DRUG_ORIGINS.values())
+
+
 def _authority_name(abbr: str) -> str:
-    return "国家药监局" if abbr == NATIONAL else f"{PROVINCES[abbr]}药监局"
+    if abbr == NATIONAL:
+        return "国家药监局"
+    if len(abbr) == 2:
+        return f"{PROVINCES[abbr[0]]}「{abbr[1]}」市级药监部门"
+    return f"{PROVINCES[abbr]}药监局"
 
 
 # --------------------------------------------------------------------------
@@ -151,6 +166,12 @@ def parse_registration_no(
         return _parse_filing(code, today)
     if code.startswith(DRUG_PREFIX):
         return _parse_drug(code)
+    if OLD_STYLE.search(code):
+        raise IdentifierError(
+            "old_style",
+            f"「{code}」是2014年以前的旧版注册证编号，这类注册证均已过期失效；"
+            f"请填写延续注册后的新注册证编号（如 {EXAMPLE_DEVICE}）",
+        )
     raise IdentifierError("format", f"无法识别的编号格式「{code}」。" + _accepted_forms(allow_class_one))
 
 
@@ -164,7 +185,7 @@ def _accepted_forms(allow_class_one: bool) -> str:
 
 def _parse_device(code: str, today: date) -> RegistrationNo:
     authority, rest = code.split(DEVICE_MARK, 1)
-    _check_authority(authority, allow_national=True, label="注册证编号")
+    _check_device_authority(authority)
     origin_char, digits = rest[:1], rest[1:]
     origin = _check_origin(authority, origin_char)
     _check_digits(
@@ -176,7 +197,7 @@ def _parse_device(code: str, today: date) -> RegistrationNo:
     # With the count known to be right, fields sit at fixed positions.
     year = _check_year(digits[0:4], today, "首次注册年份")
     device_class = _check_device_class(digits[4], authority, origin_char)
-    category = _check_category_code(digits[5:7])
+    category = _check_category_code(digits[5:7], year)
     return RegistrationNo(
         kind=KIND_DEVICE,
         normalised=code,
@@ -191,7 +212,7 @@ def _parse_device(code: str, today: date) -> RegistrationNo:
 
 def _parse_filing(code: str, today: date) -> RegistrationNo:
     authority, rest = code.split(FILING_MARK, 1)
-    _check_authority(authority, allow_national=False, label="备案号")
+    _check_filing_authority(authority)
     digits = rest[:-1] if rest.endswith("号") else rest  # 号 is optional on input
     _check_digits(digits, FILING_DIGITS, f"备案号「{FILING_MARK}」之后", "年份4位+流水号4位")
     year = _check_year(digits[0:4], today, "备案年份")
@@ -216,6 +237,9 @@ def _parse_drug(code: str) -> RegistrationNo:
             "category",
             f"药品批准文号「{DRUG_PREFIX}」之后的类别字母应为 {'、'.join(DRUG_LETTERS)} 之一，实际为{shown}",
         )
+    origin = None
+    if digits[:1].isascii() and digits[:1].isalpha():
+        origin, digits = _check_drug_origin(letter, digits[0]), digits[1:]
     if not (digits.isascii() and digits.isdigit() and len(digits) == DRUG_DIGITS):
         raise IdentifierError(
             "serial",
@@ -225,7 +249,7 @@ def _parse_drug(code: str) -> RegistrationNo:
         kind=KIND_DRUG,
         normalised=code,
         authority=NATIONAL,
-        origin=None,
+        origin=origin,
         year=None,
         device_class=None,
         category_code=letter,
@@ -236,15 +260,43 @@ def _parse_drug(code: str) -> RegistrationNo:
 # --- part checks -----------------------------------------------------------
 
 
-def _check_authority(authority: str, allow_national: bool, label: str) -> None:
-    if authority in PROVINCES or (allow_national and authority == NATIONAL):
+def _check_drug_origin(letter: str, second: str) -> str:
+    if second not in DRUG_ORIGINS:
+        raise IdentifierError(
+            "origin",
+            f"药品批准文号类别字母 {letter} 之后的来源字母应为 J（进口）或 C（港澳台），实际为「{second}」",
+        )
+    if letter not in DRUG_ORIGIN_CATEGORIES:
+        raise IdentifierError(
+            "origin",
+            f"来源字母 {second} 只用于化学药品（H）、中药（Z）和生物制品（S），不能跟在「{letter}」之后",
+        )
+    return DRUG_ORIGINS[second][0]
+
+
+def _check_filing_authority(authority: str) -> None:
+    """Province, province + one city-level character (沪松, 苏锡), or 国 for imported class I devices."""
+    if authority == NATIONAL or authority in PROVINCES:
         return
-    expected = ("「国」或" if allow_national else "") + "省级简称（如 京、沪、粤）"
+    if len(authority) == 2 and authority[0] in PROVINCES and _is_cjk(authority[1]):
+        return
+    expected = "「国」（进口）、省级简称（如 沪）或省级简称加设区的市级简称（如 沪松、苏锡）"
     if not authority:
-        raise IdentifierError("authority", f"{label}缺少发证机关，开头应为{expected}")
-    if authority == NATIONAL:
-        raise IdentifierError("authority", f"{label}的发证机关应为{expected}，不能是「{NATIONAL}」")
-    raise IdentifierError("authority", f"{label}的发证机关「{authority}」无法识别，应为{expected}")
+        raise IdentifierError("authority", f"备案号缺少备案部门，开头应为{expected}")
+    raise IdentifierError("authority", f"备案号的备案部门「{authority}」无法识别，应为{expected}")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _check_device_authority(authority: str) -> None:
+    if authority in PROVINCES or authority == NATIONAL:
+        return
+    expected = "「国」或省级简称（如 京、沪、粤）"
+    if not authority:
+        raise IdentifierError("authority", f"注册证编号缺少发证机关，开头应为{expected}")
+    raise IdentifierError("authority", f"注册证编号的发证机关「{authority}」无法识别，应为{expected}")
 
 
 def _check_origin(authority: str, origin_char: str) -> str:
@@ -305,10 +357,18 @@ def _check_device_class(char: str, authority: str, origin_char: str) -> str:
     return _ROMAN[value]
 
 
-def _check_category_code(code: str) -> str:
+def _check_category_code(code: str, year: int) -> str:
+    if year <= OLD_CATALOGUE_LAST_YEAR:
+        if code not in OLD_CATEGORY_CODES:
+            raise IdentifierError(
+                "category",
+                f"{year}年首次注册的产品使用2002版分类目录，分类编码应为01–77（6801–6877的后两位），实际为{code}",
+            )
+        return code
     if code not in DEVICE_CATEGORY_CODES:
         raise IdentifierError(
             "category",
+            f"{OLD_CATALOGUE_LAST_YEAR + 1}年及以后首次注册的产品使用2017版分类目录，"
             f"分类编码应为01–22（体外诊断试剂为{IVD_CATEGORY_CODE}），实际为{code}",
         )
     return code

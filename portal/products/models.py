@@ -73,7 +73,8 @@ class Product(db.Model):
 
 
 class Attachment(db.Model):
-    """A stored PDF. The file lives under PORTAL_UPLOAD_DIR with a server-chosen name."""
+    """A stored PDF: its bytes are AttachmentChunk rows on PostgreSQL, a file named `stored_name` under
+    PORTAL_UPLOAD_DIR on SQLite (see storage.py)."""
 
     __tablename__ = "attachment"
 
@@ -91,6 +92,8 @@ class Attachment(db.Model):
     # Set when the company removes the file from its product: the row and file stay, because earlier
     # submission rounds (and their reviewers) still refer to them.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The newer file of the same kind that replaced this one (then retired_at is set too).
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachment.id"))
 
     product = relationship("Product", back_populates="attachments")
     uploaded_by = relationship("User")
@@ -98,3 +101,13 @@ class Attachment(db.Model):
     @property
     def is_current(self) -> bool:
         return self.retired_at is None
+
+
+class AttachmentChunk(db.Model):
+    """One slice of an attachment's bytes, when attachments are kept in the database (PostgreSQL)."""
+
+    __tablename__ = "attachment_chunk"
+
+    attachment_id: Mapped[int] = mapped_column(sa.ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

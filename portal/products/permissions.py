@@ -7,6 +7,7 @@ from sqlalchemy import exists, select
 
 from portal.accounts.models import Role
 from portal.applications.models import Application
+from portal.applications.permissions import submitted_once_clause
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.extensions import db
 from portal.objections.models import Objection
@@ -41,6 +42,7 @@ def _reviewer_sees_product(user, product_id: int) -> bool:
                 exists()
                 .where(Application.product_id == product_id, Application.batch_id == Batch.id)
                 .where(Batch.catalogue_id.in_(catalogue_ids))
+                .where(submitted_once_clause())
             )
         )
     )

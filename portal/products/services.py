@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from portal.accounts.models import Role
+from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
@@ -19,6 +20,7 @@ from portal.products.identifiers import (
     KIND_DEVICE,
     KIND_DRUG,
     KIND_FILING,
+    OLD_CATALOGUE_LAST_YEAR,
     IdentifierError,
     RegistrationNo,
     parse_registration_no,
@@ -90,7 +92,9 @@ def check_type_and_class(
         kind = "第一类医疗器械备案号" if parsed.kind == KIND_FILING else "医疗器械注册证编号"
         errors["product_type"] = f"「{number}」是{kind}，药品应填写药品批准文号（国药准字）。"
     elif parsed.kind == KIND_DEVICE:
-        if parsed.category_code == IVD_CATEGORY_CODE and product_type is ProductType.DEVICE:
+        # Until 2018 code 40 (6840) also covered clinical laboratory instruments, so either type fits.
+        old_catalogue = parsed.year <= OLD_CATALOGUE_LAST_YEAR
+        if parsed.category_code == IVD_CATEGORY_CODE and product_type is ProductType.DEVICE and not old_catalogue:
             errors["product_type"] = f"「{number}」的分类编码为40（体外诊断试剂），产品类别应为「体外诊断试剂」。"
         if parsed.category_code != IVD_CATEGORY_CODE and product_type is ProductType.IVD:
             errors["product_type"] = (
@@ -245,12 +249,12 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
     check_version(product, version, required=False)
     values = clean_product(data)
     _check_duplicate(product.company_id, values["registration_no"], product.id)
-    changed = sorted(k for k, v in values.items() if getattr(product, k) != v)
+    changed = field_changes(product, values)
     for key, value in values.items():
         setattr(product, key, value)
     if changed:
-        record("product.updated", actor=actor, obj=product, data={"fields": changed})
-        product_changed.send(product, fields=changed)
+        record("product.updated", actor=actor, obj=product, data={"fields": sorted(changed), "changes": changed})
+        product_changed.send(product, fields=sorted(changed))
     return product
 
 
@@ -290,7 +294,18 @@ def add_attachment(actor, product: Product, upload, kind: str, field: str = "fil
         obj=attachment,
         data={"product_id": product.id, "kind": kind, "sha256": attachment.sha256, "size": attachment.size},
     )
+    _supersede(actor, product, attachment)
     return attachment
+
+
+def _supersede(actor, product: Product, new) -> None:
+    """A new file of a kind replaces the current one; the old stays for the rounds that included it."""
+    db.session.flush()
+    for old in product.current_attachments:
+        if old.kind == new.kind and old.id != new.id:
+            old.retired_at = timeutil.utcnow()
+            old.superseded_by_id = new.id
+            record("attachment.superseded", actor=actor, obj=old, data={"product_id": product.id, "by": new.id})
 
 
 def retire_attachment(actor, attachment) -> None:

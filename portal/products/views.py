@@ -28,7 +28,7 @@ from portal.products.services import (
     retire_attachment,
     save_product,
 )
-from portal.products.storage import limit_label, path_of, send_attachment
+from portal.products.storage import is_stored, limit_label, send_attachment
 
 log = logging.getLogger(__name__)
 bp = Blueprint("products", __name__)
@@ -235,7 +235,7 @@ def attachment(attachment_id):
     item = db.session.get(Attachment, attachment_id)
     if item is None or not can_download(current_user, item):
         abort(404)
-    if not path_of(item).is_file():
-        log.error("attachment %s: file %s is missing from the upload folder", item.id, item.stored_name)
+    if not is_stored(item):
+        log.error("attachment %s: bytes of %s missing from the database and the folder", item.id, item.stored_name)
         abort(404)
     return send_attachment(item, inline=request.args.get("inline") == "1")

@@ -192,8 +192,8 @@ def objection_resolve(objection_id):
     objection = found(objection_services.get_objection, objection_id, manage=True)
     form = objection_forms.ResolveForm(prefix=f"o{objection.id}")
     if not form.validate_on_submit():
-        problems = [e for errors in form.errors.values() for e in errors]
-        flash(f"异议 #{objection_id}：" + ("；".join(problems) or "请选择处理结果并填写处理意见。"), "error")
+        for problem in (e for errors in form.errors.values() for e in errors):
+            flash(f"异议 #{objection_id}：{problem}", "error")  # one message per field, not glued together
         return _batch_page(objection.batch, status=400)
     outcome = run(
         objection_services.resolve_objection,
@@ -205,8 +205,9 @@ def objection_resolve(objection_id):
     )
     if not outcome.ok:
         flash(f"异议 #{objection_id}：{outcome.error.message}", "error")
-        batch = db.session.get(Batch, objection.batch_id)
-        return _batch_page(batch, status=409 if isinstance(outcome.error, StaleObject) else 400)
+        if isinstance(outcome.error, StaleObject):  # PRG: a refresh must not resend the stale decision
+            return redirect(url_for("publishing.batch", batch_id=objection.batch_id) + "#objections", 303)
+        return _batch_page(db.session.get(Batch, objection.batch_id), status=400)
     flash(f"异议 #{objection_id} 已处理：{objection.state.label}。", "success")
     return redirect(url_for("publishing.batch", batch_id=objection.batch_id) + "#objections")
 
@@ -228,7 +229,7 @@ def notice(batch_id):
     return render_template(
         "publishing/notice.html",
         batch=batch,
-        applications=objection_services.recommended_applications(batch),
+        rows=objection_services.notice_rows(batch),
         running=lifecycle.notice_running(batch),
     )
 

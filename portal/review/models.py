@@ -19,6 +19,8 @@ class ExpertReview(db.Model):
     __table_args__ = (
         sa.CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
         sa.CheckConstraint("recused OR (score IS NOT NULL AND recommendation IS NOT NULL)", name="complete"),
+        # One opinion per expert per application (a recused expert gives none).
+        sa.UniqueConstraint("application_id", "expert_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -170,6 +170,11 @@ def add_expert_review(
         raise DomainError("请填写专家姓名。", field="expert_name")
     if len(expert_name) > 64:
         raise DomainError("专家姓名不能超过 64 个字。", field="expert_name")
+    if any(r.expert_name == expert_name for r in application.reviews):
+        raise DomainError(
+            f"已录入过「{expert_name}」的意见（每位专家对一项申报只有一份意见；申明回避的专家不评分）。",
+            field="expert_name",
+        )
     if recused:
         score, rec = None, None
     else:

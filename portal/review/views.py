@@ -11,6 +11,7 @@ from portal.catalogue.batches import batches_in_view
 from portal.catalogue.permissions import can_manage_batch
 from portal.core.access import roles
 from portal.core.errors import StaleObject
+from portal.core.inputs import parse_int
 from portal.core.reference import KEY_AREAS
 from portal.core.unit import submit
 from portal.core.web import found, paginate
@@ -50,8 +51,7 @@ def _helpers():
 
 
 def _arg_int(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.args.get(name))
 
 
 def _arg_date(name):
@@ -152,10 +152,10 @@ def _act(application_id, key, form_cls, prefix, call, done):
     if outcome.ok:
         flash(done, "success")
         return redirect(url_for("review.application", application_id=application_id))
-    stale = isinstance(outcome.error, StaleObject)
-    if stale:
-        flash(outcome.error.message, "error")
-    return _application_page(found(services.get_application, application_id), 409 if stale else 400, **{key: form})
+    if isinstance(outcome.error, StaleObject):
+        flash(outcome.error.message, "error")  # redirect (PRG): refreshing must not send the stale action again
+        return redirect(url_for("review.application", application_id=application_id), 303)
+    return _application_page(found(services.get_application, application_id), 400, **{key: form})
 
 
 @bp.route("/review/applications/<int:application_id>/formal-check", methods=["POST"])

@@ -12,6 +12,7 @@ on first use.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -38,6 +39,12 @@ def jieba():
 
 def pinyin_of(text: str) -> list[str]:
     """Tone-less pinyin syllables of the CJK characters of `text` (other characters are skipped)."""
+    cjk = "".join(ch for ch in text if is_cjk(ch))
+    return list(_pinyin_cached(cjk)) if cjk else []
+
+
+@functools.lru_cache(maxsize=4096)  # a name is read for its syllables and again for its initials
+def _pinyin_cached(cjk: str) -> tuple[str, ...]:
     global _pinyin
     if _pinyin is None:
         with _lock:
@@ -46,8 +53,7 @@ def pinyin_of(text: str) -> list[str]:
 
                 _pinyin = (lazy_pinyin, Style.NORMAL)
     lazy, style = _pinyin
-    cjk = "".join(ch for ch in text if is_cjk(ch))
-    return [s for s in lazy(cjk, style=style, errors="ignore") if s.isascii() and s.isalpha()] if cjk else []
+    return tuple(s for s in lazy(cjk, style=style, errors="ignore") if s.isascii() and s.isalpha())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -108,13 +114,15 @@ def bigram_units(text: str, *, index: bool) -> list[tuple[str, int, int]]:
     """(term, startchar, endchar) for the bigram field.
 
     CJK runs give every character bigram; when indexing, the last character of each run is also kept alone
-    so that a one-character query can match (as a prefix of a bigram, or that final unigram).
+    so that a one-character query can match (as a prefix of a bigram, or that final unigram). A compound ASCII
+    word is indexed whole and by parts, and queried by its parts only, so `PET-CT` also finds `PET/CT`.
     """
     folded = fold(text)
     units = []
     for kind, run, start in runs(folded):
         if kind == "ascii":
-            units.extend((part, start, start + len(run)) for part in ascii_parts(run))
+            parts = ascii_parts(run)
+            units.extend((part, start, start + len(run)) for part in (parts if index or len(parts) == 1 else parts[1:]))
         elif len(run) == 1:
             units.append((run, start, start + 1))
         else:
@@ -203,8 +211,9 @@ def weighted(*parts: tuple[float, str]) -> str:
 class WeightedBigramTokenizer(Tokenizer):
     """Bigrams of several source fields in one index field, each token weighted by its source's boost.
 
-    Matching is one intersection of posting lists instead of one per source field, and with frequency
-    weighting a word found in the name (weight 10) outscores the same word in the description (1).
+    Matching is one intersection of posting lists instead of one per source field. When indexing, each unit
+    is emitted once, weighted by the best field it occurs in: with frequency weighting its weight says where
+    it was found (name 10 … description 1), not how often, so repeating a word never outranks the name.
     """
 
     def __eq__(self, other):
@@ -216,7 +225,7 @@ class WeightedBigramTokenizer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
                  start_char=0, tokenize=True, mode="", **kwargs):  # fmt: skip
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
+        best: dict[str, tuple[float, int, int]] = {}
         segments = value.split(SEGMENT) if SEGMENT in value else [f"1{BOOST_END}{value}"]
         for segment in segments:
             if not segment:
@@ -227,15 +236,17 @@ class WeightedBigramTokenizer(Tokenizer):
             except ValueError:
                 boost, text = 1.0, segment
             for unit, s, e in bigram_units(text, index=mode != "query"):
-                t.text, t.boost, t.stopped = unit, boost, False
-                if keeporiginal:
-                    t.original = unit
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar, t.endchar = start_char + s, start_char + e
-                pos += 1
-                yield t
+                if unit not in best or best[unit][0] < boost:
+                    best[unit] = (boost, s, e)
+        for pos, (unit, (boost, s, e)) in enumerate(best.items(), start_pos):
+            t.text, t.boost, t.stopped = unit, boost, False
+            if keeporiginal:
+                t.original = unit
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
 
 
 class WordTokenizer(_UnitTokenizer):
@@ -243,6 +254,43 @@ class WordTokenizer(_UnitTokenizer):
 
     def units(self, value, mode):
         return [(w, 0, 0) for w in word_units(value)]
+
+
+def department_affixes(value: str) -> list[str]:
+    """Every prefix and suffix (2+ characters) of each department ("|"-separated), folded.
+
+    A query equal to one of them matches the department along its words (`心血管`, `内科`, `影像科`); one
+    that starts and ends inside it (`血管内` in 心血管内科) only matches through the low-weight bigrams.
+    """
+    out = []
+    for dept in fold(value).split("|"):
+        dept = dept.strip()
+        out += [dept[:k] for k in range(2, len(dept) + 1)] + [dept[-k:] for k in range(2, len(dept))]
+    return list(dict.fromkeys(out))
+
+
+def initials_trigrams(text: str) -> list[str]:
+    """Trigrams of the pinyin initials of each CJK run (超导磁共振 → cdc, dcg, cgz, …)."""
+    out = []
+    for kind, run, _start in runs(fold(text)):
+        if kind == "cjk":
+            letters = "".join(s[0] for s in pinyin_of(run))
+            out += [letters[k : k + 3] for k in range(len(letters) - 2)]
+    return out
+
+
+class DepartmentTokenizer(_UnitTokenizer):
+    """Departments by their prefixes and suffixes (see department_affixes); queried with a Term."""
+
+    def units(self, value, mode):
+        return [(a, 0, 0) for a in department_affixes(value)]
+
+
+class InitialsTokenizer(_UnitTokenizer):
+    """Trigrams of a name's pinyin initials, so `cgz` finds 磁共振."""
+
+    def units(self, value, mode):
+        return [(g, 0, 0) for g in initials_trigrams(value)]
 
 
 class EdgePrefixTokenizer(_UnitTokenizer):
@@ -325,11 +373,8 @@ def _syllables() -> frozenset[str]:
 SYLLABLES = _syllables()
 
 
-def split_pinyin(text: str) -> list[str] | None:
-    """`chaosheng` → [chao, sheng]; None unless the whole text is two or more syllables."""
-    text = text.lower()
-    if not text.isascii() or not text.isalpha() or len(text) < 4:
-        return None
+def _syllables_of(text: str) -> list[str] | None:
+    """`chaosheng` → [chao, sheng]: the whole text as syllables (longest first), or None."""
     best: dict[int, list[str] | None] = {len(text): []}
 
     def parse(i: int) -> list[str] | None:
@@ -345,5 +390,22 @@ def split_pinyin(text: str) -> list[str] | None:
                     break
         return best[i]
 
-    result = parse(0)
-    return result if result and len(result) >= 2 else None
+    return parse(0)
+
+
+_STARTS = frozenset(s[:k] for s in SYLLABLES for k in range(1, len(s) + 1))
+
+
+def pinyin_pieces(text: str) -> list[str] | None:
+    """`cigongz` → [ci, gong, z]: whole syllables, then the start of one more (the last piece is matched as a
+    prefix, since people stop typing early); None unless the text reads as two or more pieces."""
+    text = text.lower()
+    if not text.isascii() or not text.isalpha() or len(text) < 4:
+        return None
+    for cut in range(max(1, len(text) - 6), len(text)):
+        head, last = text[:cut], text[cut:]
+        if last in _STARTS:
+            syllables = _syllables_of(head)
+            if syllables:
+                return [*syllables, last]
+    return None

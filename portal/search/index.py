@@ -3,7 +3,9 @@
 Layout of PORTAL_SEARCH_INDEX_DIR:
   writer.lock      flock'd by whoever writes (draining the outbox or rebuilding); others skip or wait
   current          symlink to the live generation; a rebuild writes gen-… beside it and swaps the link
-  gen-<stamp>/     Whoosh index folders (the previous one is kept for searchers still reading it)
+  gen-<stamp>/     Whoosh index folders (the previous one is kept for searchers still reading it), each with
+                   outbox-cursor.json: how far it has read the IndexChange log (cursor.py)
+  index-id         this folder's name in the database's SearchIndexCursor table
 
 Whoosh's own write lock is never contended because nobody opens a writer without holding writer.lock.
 """
@@ -16,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from flask import current_app
@@ -24,7 +27,9 @@ from whoosh import scoring
 
 from portal.search.schema import build_schema
 
-INDEX_NAME = "portal"
+# Bumped whenever the schema or the analysis changes: a generation built under another name counts as
+# missing, so it is rebuilt from the database (within the request when small, else in the background).
+INDEX_NAME = "portal-2"
 CURRENT = "current"
 _local = threading.local()
 
@@ -40,13 +45,24 @@ def base_dir(app=None) -> Path:
     return path
 
 
+_holds_index: set[str] = set()  # generation folders seen to hold an index (they keep it until removed)
+
+
 def current_dir(app=None) -> Path | None:
     link = base_dir(app) / CURRENT
     try:
         target = link.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
         return None
-    return target if whoosh_index.exists_in(str(target), indexname=INDEX_NAME) else None
+    # Opening the index to check it costs milliseconds on every search; the symlink is checked each time.
+    if str(target) in _holds_index:
+        return target
+    if whoosh_index.exists_in(str(target), indexname=INDEX_NAME):
+        if len(_holds_index) > 64:  # one per rebuild: bounded all the same
+            _holds_index.clear()
+        _holds_index.add(str(target))
+        return target
+    return None
 
 
 def exists(app=None) -> bool:
@@ -200,3 +216,16 @@ def writer_lock(app=None, *, wait: float = 0.0):
         if held:
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def index_id(app=None) -> str:
+    """This index folder's identity in the database's cursor table, made once per folder."""
+    path = base_dir(app) / "index-id"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    tmp = path.with_name(f".index-id-{os.getpid()}-{threading.get_ident()}")
+    tmp.write_text(uuid.uuid4().hex)
+    with contextlib.suppress(FileExistsError):
+        os.link(tmp, path)  # first writer wins, atomically
+    tmp.unlink()
+    return path.read_text().strip()

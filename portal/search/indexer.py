@@ -1,34 +1,41 @@
-"""Documents from database rows, the outbox drain, and the full rebuild.
+"""Documents from database rows, applying the index log, and the full rebuild.
 
 The database is the truth. Services write an IndexChange row in the same transaction as the change
-(portal.core.outbox.queue); whoever holds writer.lock applies the pending rows in id order, then deletes
-exactly the rows it applied. A process killed half-way leaves its rows in place, so the next drain (next
-request, next start, or `flask search reindex`) applies them; applying twice is harmless (update by key).
+(portal.core.outbox.queue). Each node's index reads that log from its own cursor (journal.py): whoever holds
+the node's writer.lock applies the rows new to it in id order, then moves the cursor. A process killed
+half-way has not moved it, so the next reader applies those rows again; applying twice is harmless (update
+by key). A node's processes read the log after their own writes, before searching, and from a poller thread.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.applications.models import Application
 from portal.catalogue.models import Entry
-from portal.core.outbox import APPLICATION, ENTRY, IndexChange
+from portal.core.outbox import APPLICATION, ENTRY
 from portal.extensions import db
 from portal.products.models import Product
+from portal.search import cursor as cursor_file
 from portal.search import index as idx
+from portal.search import journal
 from portal.search.analysis import weighted
+from portal.search.cursor import Cursor
+from portal.search.ranking import rank_key
 from portal.search.schema import BOOSTS as B
 
 log = logging.getLogger(__name__)
-DRAIN_BATCH = 2000
 # Below this many documents a missing index is rebuilt within the request that notices it.
 SYNC_REBUILD_LIMIT = 5000
+PENDING_WAIT = 2.0
 
 
 def _yyyymmdd(d) -> int:
@@ -77,6 +84,9 @@ def entry_doc(entry: Entry) -> dict:
         ),
         "name_w": entry.product_name,
         "name_py": entry.product_name,
+        "name_pyi": entry.product_name,
+        "dept_w": "|".join(departments),
+        "rank": rank_key(entry.innovative_review, entry.device_class, entry.listed_on, entry.id),
         "regno": entry.registration_no or "",
         "maker_short": (company.short_name or "").lower() if company else "",
         "departments": "|".join(departments),
@@ -119,6 +129,14 @@ def application_doc(application: Application) -> dict:
         ),
         "name_w": product.name,
         "name_py": product.name,
+        "name_pyi": product.name,
+        "dept_w": "|".join(departments),
+        "rank": rank_key(
+            product.innovative_review.value,
+            product.device_class.value if product.device_class else None,
+            application.submitted_at.date() if application.submitted_at else None,
+            application.id,
+        ),
         "regno": product.registration_no or "",
         "maker_short": (company.short_name or "").lower(),
         "departments": "|".join(departments),
@@ -180,35 +198,42 @@ def _new_session() -> Session:
     return Session(db.engine, expire_on_commit=False)
 
 
-def pending_count() -> int:
+def _unapplied_ids(app) -> list[int]:
+    folder = idx.current_dir(app)
+    cursor = (cursor_file.load(folder) if folder else None) or Cursor()
     with _new_session() as session:
-        return session.query(IndexChange).count()
+        return [row.id for page in journal.new_changes(session, cursor) for row in page]
 
 
-def has_pending() -> bool:
-    with _new_session() as session:
-        return session.scalar(select(IndexChange.id).limit(1)) is not None
+def pending_count(app=None) -> int:
+    """How many log rows this node's index has not applied yet."""
+    return len(_unapplied_ids(app or current_app._get_current_object()))
+
+
+def has_pending(app=None) -> bool:
+    return bool(_unapplied_ids(app or current_app._get_current_object()))
 
 
 def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
-    """Apply every pending change if writer.lock is free; returns how many rows were applied, None if busy."""
+    """Apply the log rows this index has not seen if writer.lock is free; returns how many rows were applied
+    (documents indexed when it had to rebuild), None if busy."""
     app = app or current_app._get_current_object()
     with idx.writer_lock(app, wait=wait) as held:
         if not held:
             return None
-        if not idx.exists(app):
+        folder = idx.current_dir(app)
+        if folder is None:
             return _rebuild_locked(app)
-        ix = idx.open_index(app)
-        applied = 0
-        while True:
-            with _new_session() as session:
-                rows = session.execute(
-                    select(IndexChange.id, IndexChange.doc_type, IndexChange.doc_id)
-                    .order_by(IndexChange.id)
-                    .limit(DRAIN_BATCH)
-                ).all()
-                if not rows:
-                    return applied
+        cursor = cursor_file.load(folder)
+        with _new_session() as session:
+            if not journal.in_step(session, app, cursor):
+                return _rebuild_locked(app)
+            cursor = cursor or Cursor()
+            seen = []
+            ix = None
+            for rows in journal.new_changes(session, cursor):
+                if ix is None:
+                    ix = idx.open_index(app)
                 writer = ix.writer()
                 try:
                     _apply(writer, session, [(r.doc_type, r.doc_id) for r in rows])
@@ -216,9 +241,21 @@ def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
                 except BaseException:
                     writer.cancel()
                     raise
-                session.execute(delete(IndexChange).where(IndexChange.id.in_([r.id for r in rows])))
-                session.commit()
-                applied += len(rows)
+                seen += [r.id for r in rows]
+                session.expunge_all()
+            moved = cursor.advance(seen, time.time())
+            # The database first: a crash before the file is saved only replays rows (harmless).
+            journal.record(session, app, cursor)
+            if moved or not (folder / cursor_file.FILE_NAME).exists():
+                cursor_file.save(folder, cursor)
+            return len(seen)
+
+
+def prune(app=None) -> int:
+    """Delete the log rows that every live index has applied (or that are past the horizon)."""
+    app = app or current_app._get_current_object()
+    with _new_session() as session:
+        return journal.prune(session, timedelta(hours=app.config["PORTAL_SEARCH_LOG_HORIZON_HOURS"]))
 
 
 def rebuild(app=None, *, progress: Callable[[int, int], None] | None = None, wait: float = 600.0) -> int:
@@ -232,8 +269,8 @@ def rebuild(app=None, *, progress: Callable[[int, int], None] | None = None, wai
 
 def _rebuild_locked(app, progress=None) -> int:
     with _new_session() as session:
-        # Snapshot the outbox first: rows committed later stay for the next drain.
-        change_ids = list(session.scalars(select(IndexChange.id)))
+        # Where the log stands before any data is read: rows committed later are applied on top.
+        cursor = journal.snapshot(session)
         entry_ids = list(session.scalars(select(Entry.id).order_by(Entry.id)))
         app_ids = list(session.scalars(select(Application.id).order_by(Application.id)))
         total = len(entry_ids) + len(app_ids)
@@ -259,10 +296,9 @@ def _rebuild_locked(app, progress=None) -> int:
         except BaseException:
             writer.cancel()
             raise
+        cursor_file.save(path, cursor)
+        journal.record(session, app, cursor)
         idx.swap_to(path, app)
-        for start in range(0, len(change_ids), 1000):
-            session.execute(delete(IndexChange).where(IndexChange.id.in_(change_ids[start : start + 1000])))
-        session.commit()
         return total
 
 
@@ -281,8 +317,10 @@ def ensure_current(app=None) -> bool:
     app = app or current_app._get_current_object()
     try:
         if idx.exists(app):
-            if has_pending():
-                apply_pending(app)
+            if has_pending(app):
+                # Another thread (the poller, say) may be applying from before our change: wait for it
+                # briefly, then apply the rest, so a search sees what was just written.
+                apply_pending(app, wait=PENDING_WAIT)
             return True
         with _new_session() as session:
             size = session.query(Entry).count() + session.query(Application).count()

@@ -1,9 +1,10 @@
 """From what a person types to a Whoosh query; synonyms, facets, highlighting.
 
-Every whitespace-separated word must match (AND). A word matches when, in one field, all of its CJK bigrams
-and ASCII words are present; or it is a registration-number prefix; or a company's short name; or the pinyin
-of a product name; or any of its synonyms does. The whole text, normalised, is also tried as a
-registration-number prefix, so `国械注准 2021 306` and `国械注准２０２１` work.
+Every whitespace-separated word must match (AND). A word matches when all of its CJK bigrams and ASCII words
+are present (scored by the weakest field they reach); or it is a department's prefix or suffix, a word of the
+name, a registration-number prefix, a company's short name, the pinyin (or its initials) of a product name;
+or any of its synonyms does, for a little less. The best of these counts (ranking.py). The whole text,
+normalised, is also tried as a registration-number prefix, so `国械注准 2021 306` and `国械注准２０２１` work.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from markupsafe import Markup, escape
 from whoosh import query as Q
 
 from portal.products.identifiers import normalise
-from portal.search.analysis import bigram_units, fold, is_cjk, split_pinyin, word_units
-from portal.search.schema import BOOSTS
+from portal.search.analysis import bigram_units, fold, is_cjk, pinyin_pieces, word_units
+from portal.search.ranking import AtLeast, Best, Fixed, MinAnd
+from portal.search.schema import BOOSTS, SYNONYM
 
 _SPLIT = re.compile(r"[\s,，、;；]+")
-REGNO_WHOLE_BOOST = 20.0
+REGNO_WHOLE = 20.0
 
 
 def words_of(text: str) -> list[str]:
@@ -69,6 +71,11 @@ def synonym_map() -> dict[str, list[str]]:
     return mapping
 
 
+def synonyms_stamp() -> float:
+    """When the synonym map in use was read: part of the key of anything computed with it."""
+    return _syn_cache["at"]
+
+
 def expansions_of(word: str, synonyms: dict[str, list[str]]) -> list[str]:
     return [e for e in synonyms.get(word, []) if e != word]
 
@@ -79,7 +86,7 @@ def expansions_of(word: str, synonyms: dict[str, list[str]]) -> list[str]:
 
 
 def _bigram_clause(text: str) -> Q.Query | None:
-    """All bigrams (and ASCII words) of `text` required in the weighted bigram field."""
+    """All bigrams (and ASCII words) of `text` required in the weighted bigram field; the weakest counts."""
     units = [u for u, _s, _e in bigram_units(text, index=False)]
     if not units:
         return None
@@ -87,31 +94,54 @@ def _bigram_clause(text: str) -> Q.Query | None:
     for unit in dict.fromkeys(units):
         if len(unit) == 1 and is_cjk(unit):
             # One CJK character: any bigram starting with it, or a run ending with it (indexed alone).
-            leaves.append(Q.Or([Q.Prefix("text_bg", unit), Q.Term("text_bg", unit)]))
+            leaves.append(Best([Q.Prefix("text_bg", unit), Q.Term("text_bg", unit)]))
         else:
             leaves.append(Q.Term("text_bg", unit))
-    return leaves[0] if len(leaves) == 1 else Q.And(leaves)
+    return leaves[0] if len(leaves) == 1 else MinAnd(leaves)
 
 
-def _alternative(text: str) -> list[Q.Query]:
-    """Ways one spelling of a word can match."""
-    clauses = [c for c in [_bigram_clause(text)] if c is not None]
+def _pinyin_clauses(text: str, worth: float) -> list[Q.Query]:
+    """Pinyin of a product name: syllables with the last one possibly cut short, or 3+ initials."""
+    clauses = []
+    pieces = pinyin_pieces(text)
+    if pieces:
+        *whole, last = pieces
+        seq = Q.Sequence([*(Q.Term("name_py", p) for p in whole), Q.Prefix("name_py", last)])
+        clauses.append(Fixed(seq, BOOSTS["name_py"] * worth))
+    letters = text.lower()
+    if 3 <= len(letters) <= 12 and letters.isascii() and letters.isalpha():
+        grams = [Q.Term("name_pyi", letters[k : k + 3]) for k in range(len(letters) - 2)]
+        clauses.append(Fixed(grams[0] if len(grams) == 1 else Q.And(grams), BOOSTS["name_pyi"] * worth))
+    return clauses
+
+
+def _alternative(text: str, worth: float = 1.0) -> list[Q.Query]:
+    """Ways one spelling of a word can match, each worth its fixed score (times `worth`)."""
+
+    def fixed(field_name, value):
+        return Fixed(Q.Term(field_name, value), BOOSTS[field_name] * worth)
+
+    # These match only where the bigrams match too: they raise the score, never add matches.
+    within = [fixed("dept_w", text), fixed("maker_short", text.lower())]
+    if word_units(text) == [text]:
+        within.append(fixed("name_w", text))
+    clauses = list(within)
+    bigrams = _bigram_clause(text)
+    if bigrams is not None:
+        bigrams.boost *= worth
+        clauses = [AtLeast(bigrams, Best(within))]
     code = normalise(text)
     if len(code) >= 2:
-        clauses.append(Q.Term("regno", code, boost=BOOSTS["regno"] * 2))
-    clauses.append(Q.Term("maker_short", text.lower(), boost=BOOSTS["maker_short"]))
-    syllables = split_pinyin(text)
-    if syllables:
-        clauses.append(Q.Phrase("name_py", syllables, boost=BOOSTS["name_py"]))
-    return clauses
+        clauses.append(fixed("regno", code))
+    return clauses + _pinyin_clauses(text, worth)
 
 
 def word_clause(word: str, synonyms: dict[str, list[str]]) -> Q.Query:
     clauses = _alternative(word)
     for expansion in expansions_of(word, synonyms):
         for spelling in words_of(expansion) if " " in expansion else [expansion]:
-            clauses += _alternative(spelling)
-    return Q.Or(clauses)
+            clauses += _alternative(spelling, SYNONYM)
+    return Best(clauses)
 
 
 def build_query(text: str, synonyms: dict[str, list[str]] | None = None) -> Q.Query:
@@ -123,10 +153,8 @@ def build_query(text: str, synonyms: dict[str, list[str]] | None = None) -> Q.Qu
     required = Q.And([word_clause(w, synonyms) for w in words]) if len(words) > 1 else word_clause(words[0], synonyms)
     whole = normalise(text)
     if len(words) > 1 and len(whole) >= 4:
-        required = Q.Or([required, Q.Term("regno", whole, boost=REGNO_WHOLE_BOOST)])
-    # Segmented words only add to the score: a name made of the very words typed ranks first.
-    ranking = [Q.Term("name_w", w, boost=BOOSTS["name_w"]) for w in dict.fromkeys(word_units(" ".join(words)))]
-    return Q.AndMaybe(required, Q.Or(ranking)) if ranking else required
+        required = Best([required, Fixed(Q.Term("regno", whole), REGNO_WHOLE)])
+    return required
 
 
 def needles(text: str, synonyms: dict[str, list[str]] | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Search services: the public catalogue search, reviewers' application search, exports.
+"""Search services: the public catalogue search, reviewers' application search, exports, synonyms.
 
 Searching never fails because of the index: when it is missing or unreadable the database answers with a
 plain substring search (no facets) and the page says the index is being rebuilt.
@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
-from whoosh import query as Q
+from sqlalchemy import and_, false, func, or_, select
 from whoosh import sorting
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
-from portal.core.outbox import APPLICATION, ENTRY
+from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.products.identifiers import normalise
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
-from portal.search import indexer
-from portal.search.query import Filters, build_query, highlight, needles, words_of
+from portal.search import indexer, ranking
+from portal.search.query import build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
+from portal.search.visibility import PUBLIC_STATUSES, application_scope, public_allowed
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class SearchPage:
     suggestions: list[dict] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
     fallback: bool = False  # the index was unavailable: database substring search, no facets
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # see _labels()
 
     @property
     def pages(self) -> int:
@@ -88,11 +91,13 @@ class SearchPage:
 
 
 def _labels() -> dict[str, dict[str, str]]:
+    """Labels of facet values by facet, and "codes": catalogue id → code (for links)."""
     catalogues = db.session.execute(select(Catalogue.id, Catalogue.name, Catalogue.code)).all()
     batches = db.session.execute(select(Batch.id, Batch.name, Batch.catalogue_id)).all()
     multi = len(catalogues) > 1
     codes = {c.id: c.code for c in catalogues}
     return {
+        "codes": {str(c.id): c.code for c in catalogues},
         "catalogue": {str(c.id): c.name for c in catalogues},
         "batch": {str(b.id): (f"{b.name}（{codes.get(b.catalogue_id, '')}）" if multi else b.name) for b in batches},
         "device_class": {m.value: m.label for m in DeviceClass},
@@ -102,8 +107,16 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def facet_label(name: str, value: str, labels=None) -> str:
-    labels = labels or _labels()
+def _generation_labels(s) -> dict[str, dict[str, str]]:
+    """_labels(), read once per index generation: catalogues and batches change with the entries indexed
+    under them (the rows shown carry their names too), so the facets need not reload them per request."""
+    cache = s._portal_caches
+    if "labels" not in cache:
+        cache["labels"] = _labels()
+    return cache["labels"]
+
+
+def facet_label(name: str, value: str, labels) -> str:
     return labels.get(name, {}).get(value, value)
 
 
@@ -120,9 +133,8 @@ def parse_filters(args) -> dict[str, str]:
         if not value:
             continue
         if name == "catalogue":
-            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value))
-            if cat_id is None and value.isdigit():
-                cat_id = int(value)
+            cat_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == value[:32]))
+            cat_id = cat_id if cat_id is not None else parse_int(value)
             chosen[name] = str(cat_id) if cat_id is not None else "0"
         else:
             chosen[name] = value
@@ -156,74 +168,91 @@ def search_entries(
     return _search_sql(text, filters, page, per_page, sort)
 
 
-def _filter_query(filters: dict[str, str], doc_type: str = ENTRY) -> Q.Query:
-    terms = [Q.Term("doc_type", doc_type), *Filters(filters).query()]
-    if doc_type == ENTRY and "status" not in filters:
-        terms.append(Q.Term("status", EntryStatus.LISTED.value))
-    return Q.And(terms)
+def _allowed(s, filters: dict[str, str]) -> set[int]:
+    # Whoosh reads an empty filter as "no filter at all": allow a document number that no document has instead.
+    return public_allowed(s, filters) or {-1}
 
 
-def _allowed(s, filters: dict[str, str], doc_type: str = ENTRY) -> set[int]:
-    key = (doc_type, *sorted(filters.items()))
-    return idx.filter_docs(s, key, lambda: _filter_query(filters, doc_type))
+# Without words (or sorted by date): newest first, then the ranking's prior signals and id.
+BY_DATE = [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("rank", reverse=True)]
+
+
+def _matching(s, q, allowed: set[int], scored: bool, limit: int | None) -> ranking.Ranked:
+    """The best `limit` matches in order, a count, and every match (for the facets)."""
+    if scored:
+        return ranking.ranked(s, q, allowed, limit)
+    if not allowed:
+        return ranking.Ranked([], [], 0)
+    results = s.search(q, limit=None, filter=allowed, sortedby=BY_DATE, terms=False)
+    docnums = [d for _key, d in results.top_n]
+    return ranking.Ranked(docnums[:limit] if limit else docnums, docnums, len(docnums))
+
+
+# Pages of results kept per index generation (and synonym table): a page only changes when they do, and
+# popular queries repeat. About 30 kB each; cleared when full, like the filter cache.
+RESULT_CACHE_SIZE = 128
 
 
 def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> SearchPage:
-    q = build_query(text)
-    scored = bool(words_of(text)) and sort != "date"
-    sortedby = None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")]
+    synonyms = synonym_map()
+    key = (text, tuple(sorted(filters.items())), page, per_page, sort, want_facets, suggest, synonyms_stamp())
     with idx.searcher() as s:
-        # limit=None: one pass collects every match, so the exact total and the facet counts cost no second
-        # pass over the matches (a top-N collector would need one to count them).
-        results = s.search(q, limit=None, filter=_allowed(s, filters), sortedby=sortedby, terms=False)
-        total = len(results)
-        hits = results[(page - 1) * per_page : page * per_page]
-        items = [dict(hit["data"]) for hit in hits]
-        facet_counts = _facet_counts(s, results.docs()) if want_facets else {}
-        suggestions = _suggestions(s, text, q, filters) if total == 0 and suggest else []
+        cache = s._portal_caches.setdefault("results", {})
+        found = cache.get(key)
+        if found is None:
+            found = _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms)
+            if len(cache) >= RESULT_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+    items, total, facet_counts, suggestions, labels = found
     return SearchPage(
-        items=items,
+        items=[dict(item) for item in items],
         total=total,
         page=page,
         per_page=per_page,
         facets=facet_counts,
         filters=filters,
         suggestions=suggestions,
-        marks=needles(text),
+        marks=needles(text, synonyms),
+        labels=labels,
     )
 
 
-def _facet_counts(s, docnums) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per facet value over the matching documents, from per-searcher column arrays."""
+def _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synonyms) -> tuple:
+    q = build_query(text, synonyms)
+    scored = bool(words_of(text)) and sort != "date"
+    found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
+    items = [s.stored_fields(d)["data"] for d in found.docnums[(page - 1) * per_page :]]
+    labels = _generation_labels(s)
+    facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
+    suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
+    return items, found.total, facet_counts, suggestions, labels
+
+
+def _facet_counts(s, docnums, labels) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per facet value over the matching documents, from per-searcher column arrays (counted by
+    Counter over map, so the loop over the matches runs in C)."""
     columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
-    counters: dict[str, dict[str, int]] = {name: {} for name in FACET_ORDER_ALL}
-    singles = [(counters[n], columns[n]) for n in FACET_ORDER_ALL if n != "department"]
-    departments, dept_counter = columns["departments"], counters["department"]
-    for d in docnums:
-        for counter, column in singles:
-            value = column[d]
-            if value:
-                counter[value] = counter.get(value, 0) + 1
-        for value in departments[d]:
-            dept_counter[value] = dept_counter.get(value, 0) + 1
-    labels = _labels()
+    counters = {
+        name: Counter(map(columns[name].__getitem__, docnums)) for name in FACET_ORDER_ALL if name != "department"
+    }
+    counters["department"] = Counter(chain.from_iterable(map(columns["departments"].__getitem__, docnums)))
     return {
         name: sorted(
-            ((str(v), facet_label(name, str(v), labels), n) for v, n in counter.items()),
+            ((str(v), facet_label(name, str(v), labels), n) for v, n in counters[name].items() if v),
             key=lambda t: (-t[2], t[1]),
         )
-        for name, counter in counters.items()
+        for name in FACET_ORDER_ALL
     }
 
 
 def _count(s, q, filters) -> int:
-    return len(s.search(q, limit=None, filter=_allowed(s, filters), terms=False))
+    return ranking.ranked(s, q, _allowed(s, filters), 1).total
 
 
-def _suggestions(s, text, q, filters) -> list[dict]:
+def _suggestions(s, text, q, filters, labels) -> list[dict]:
     """For an empty result: how many each active filter would give if dropped, then each word alone."""
     out = []
-    labels = _labels()
     for name, value in filters.items():
         rest = {k: v for k, v in filters.items() if k != name}
         n = _count(s, q, rest)
@@ -263,19 +292,19 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
             )
         )
     if "status" in filters:
-        conds.append(
-            Entry.status == EntryStatus(filters["status"]) if filters["status"] in ("listed", "delisted") else False
-        )
+        status = filters["status"]
+        conds.append(Entry.status == EntryStatus(status) if status in PUBLIC_STATUSES else false())
     else:
         conds.append(Entry.status == EntryStatus.LISTED)
-    if "catalogue" in filters:
-        conds.append(Entry.catalogue_id == int(filters["catalogue"]) if filters["catalogue"].isdigit() else False)
-    if "batch" in filters:
-        conds.append(Entry.batch_id == int(filters["batch"]) if filters["batch"].isdigit() else False)
+    for name, column in (("catalogue", Entry.catalogue_id), ("batch", Entry.batch_id)):
+        if name in filters:
+            wanted = parse_int(filters[name])
+            conds.append(column == wanted if wanted is not None else false())
     for name, column in (
         ("key_area", Entry.key_area),
         ("device_class", Entry.device_class),
         ("category", Entry.product_type),
+        ("innovative", Entry.innovative_review),
     ):
         if name in filters:
             conds.append(column == filters[name])
@@ -286,7 +315,14 @@ def _search_sql(text, filters, page, per_page, sort) -> SearchPage:
     ).all()
     items = [indexer.entry_doc(e)["data"] for e in rows]
     return SearchPage(
-        items=items, total=total, page=page, per_page=per_page, filters=filters, marks=needles(text), fallback=True
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        marks=needles(text),
+        fallback=True,
+        labels=_labels(),
     )
 
 
@@ -313,7 +349,7 @@ def highlighted(item: dict, marks: list[str]) -> dict:
     """Markup versions of the fields a result row shows."""
     return {
         name: highlight(item.get(name) or "", marks)
-        for name in ("product_name", "model", "registration_no", "manufacturer", "description", "indications")
+        for name in ("product_name", "model", "registration_no", "manufacturer", "indications")
     } | {"departments": [highlight(d, marks) for d in item.get("departments") or []]}
 
 
@@ -339,14 +375,8 @@ def application_ids_matching(actor, text: str, catalogue_ids) -> list[int] | Non
         return None
     try:
         with idx.searcher() as s:
-            flt = Q.And(
-                [
-                    Q.Term("doc_type", APPLICATION),
-                    Q.Or([Q.Term("catalogue", str(c)) for c in sorted(allowed)]),
-                ]
-            )
-            results = s.search(build_query(text), limit=None, filter=flt, terms=False)
-            return [hit["doc_id"] for hit in results]
+            found = ranking.ranked(s, build_query(text), set(s.docs_for_query(application_scope(allowed))), None)
+            return [s.stored_fields(d)["doc_id"] for d in found.docnums]
     except Exception:
         log.exception("application search failed")
         return None
@@ -381,7 +411,7 @@ def export_rows(text: str, filters: dict[str, str]) -> list[list[str]]:
     items = result.items
     if result.total > len(items):
         items = _all_items(text, filters, result)
-    labels = _labels()
+    labels = result.labels
     rows = [[h for h, _ in EXPORT_COLUMNS]]
     for item in items:
         row = []
@@ -402,14 +432,6 @@ def _all_items(text, filters, first: SearchPage) -> list[dict]:
         for page in range(1, min(first.pages, EXPORT_LIMIT // MAX_PER_PAGE) + 1):
             items += _search_sql(text, filters, page, MAX_PER_PAGE, "relevance").items
         return items
-    q = build_query(text)
-    scored = bool(words_of(text))
     with idx.searcher() as s:
-        results = s.search(
-            q,
-            limit=EXPORT_LIMIT,
-            filter=_allowed(s, filters),
-            sortedby=None if scored else [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("batch")],
-            terms=False,
-        )
-        return [dict(hit["data"]) for hit in results]
+        found = _matching(s, build_query(text), _allowed(s, filters), bool(words_of(text)), EXPORT_LIMIT)
+        return [dict(s.stored_fields(d)["data"]) for d in found.docnums]

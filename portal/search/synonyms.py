@@ -1,4 +1,6 @@
-"""Search synonyms: the seeded colloquial names and the admin's edits."""
+"""The synonym table: built-in colloquial names and abbreviations, and what admins add or change."""
+
+from __future__ import annotations
 
 from sqlalchemy import select
 
@@ -6,11 +8,14 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.extensions import db
+from portal.search.analysis import fold
+from portal.search.models import Synonym
 from portal.search.query import invalidate_synonyms
 
-# Colloquial names and abbreviations hospital staff type → what registrations call them.
-SEED_SYNONYMS = {
-    "彩超": ["彩色多普勒超声", "超声诊断"],
+# Colloquial names and abbreviations hospital staff type → what registrations call them. Migration
+# 0004_search installs them (so every deployment has them after `flask db upgrade`); admins edit them there.
+BUILTIN = {
+    "彩超": ["彩色多普勒超声", "彩色超声"],
     "B超": ["超声诊断"],
     "DSA": ["血管造影", "数字减影血管造影"],
     "CT": ["计算机断层扫描", "X射线计算机体层摄影", "计算机断层成像"],
@@ -37,16 +42,25 @@ SEED_SYNONYMS = {
     "人工关节": ["关节置换"],
     "胃镜": ["内窥镜"],
     "肠镜": ["内窥镜"],
+    "内镜": ["内窥镜"],
+    "腔镜": ["内窥镜", "腔镜"],
+    "PET": ["正电子发射"],
+    "CGM": ["持续葡萄糖监测", "动态血糖"],
+    "动态血糖": ["持续葡萄糖监测"],
+    "IVUS": ["血管内超声"],
+    "OCT": ["光学相干断层成像"],
+    "ECMO": ["体外膜肺氧合", "膜式氧合"],
+    "质谱": ["质谱仪", "质谱检测"],
+    "起搏器": ["心脏起搏器", "植入式心脏起搏器"],
+    "人工耳蜗": ["植入式耳蜗", "人工耳蜗植入"],
 }
 
 
 def seed_synonyms() -> int:
-    """Add the seeded synonyms that are missing (never overwrites an admin's edit); no commit."""
-    from portal.search.models import Synonym
-
+    """Add the built-in synonyms that are missing (never overwrites an admin's edit); no commit."""
     existing = {fold_key(t) for t in db.session.scalars(select(Synonym.term))}
     added = 0
-    for term, expansions in SEED_SYNONYMS.items():
+    for term, expansions in BUILTIN.items():
         if fold_key(term) not in existing:
             db.session.add(Synonym(term=term, expansions=list(expansions)))
             added += 1
@@ -55,8 +69,6 @@ def seed_synonyms() -> int:
 
 
 def fold_key(term: str) -> str:
-    from portal.search.analysis import fold
-
     return fold(term).strip()
 
 
@@ -69,8 +81,6 @@ def _parse_expansions(text) -> list[str]:
 
 def save_synonym(actor, synonym, *, term: str, expansions: str):
     """Create (synonym None) or change a synonym; admins only."""
-    from portal.search.models import Synonym
-
     if actor is None or actor.role is not Role.ADMIN:
         raise PermissionDenied()
     term = (term or "").strip()

@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.catalogue.models import Catalogue
 from portal.core.access import PUBLIC, public, roles
 from portal.core.unit import perform, submit
 from portal.extensions import db
@@ -33,10 +32,10 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
     )
-    codes = {str(c.id): c.code for c in db.session.execute(select(Catalogue.id, Catalogue.code))}
+    codes = result.labels["codes"]
     link = web.link_builder(endpoint, view_args, set(fixed))
     active = [
-        (name, services.FACET_LABELS[name], services.facet_label(name, value), link(**{name: None}))
+        (name, services.FACET_LABELS[name], services.facet_label(name, value, result.labels), link(**{name: None}))
         for name, value in wanted["filters"].items()
         if name not in fixed
     ]
@@ -55,7 +54,7 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
         facet_order=[n for n in services.FACET_ORDER_ALL if n not in fixed],
         sorts=services.SORTS,
         export_args={
-            **{k: v for k, v in request.args.items() if k not in ("page", "sort") and v},
+            **{k: v for k, v in web.search_args().items() if k != "sort"},
             **{k: codes.get(v, v) if k == "catalogue" else v for k, v in fixed.items()},
         },
         **context,

@@ -1,0 +1,1 @@
+"""Web import of official spreadsheets: upload, preview with every row's errors, confirm, progress."""
