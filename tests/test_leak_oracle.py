@@ -91,6 +91,7 @@ def oracle(app):
 def _ids() -> dict[str, list]:
     from portal.accounts.models import ApiToken
     from portal.directory.models import Company, Hospital
+    from portal.matchmaking.models import Match, MatchSession, Need
     from portal.objections.models import Objection
     from portal.products.models import Attachment
 
@@ -111,6 +112,9 @@ def _ids() -> dict[str, list]:
         "user_id": all_ids(User),
         "token_id": all_ids(ApiToken) or [1],
         "synonym_id": [1],
+        "need_id": all_ids(Need) or [1],
+        "match_id": all_ids(Match) or [1],
+        "session_id": all_ids(MatchSession) or [1],
         "code": list(db.session.scalars(db.select(Catalogue.code))),
         "token": ["not-a-calendar-token"],
         "fmt": ["csv", "xlsx"],
