@@ -49,6 +49,7 @@ system-test-deps:
 	fi
 
 test: $(VENV)/.dev-installed system-test-deps
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -60,8 +61,10 @@ test-postgres: $(VENV)/.dev-installed
 	@echo "== test suite on PostgreSQL =="
 	PORTAL_ENV=testing bash .ci/with-postgres $(BIN)/pytest -q
 
+# ruff, and import-linter's layers contract (pyproject.toml): an area imports only the areas below it.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev-installed
 	@ls bench/*.py | grep -v '/_' | while read -r script; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done

@@ -34,9 +34,10 @@ from portal.assessments import services, tally  # noqa: E402
 from portal.assessments.models import Assessment, AssessmentTally  # noqa: E402
 from portal.catalogue.models import Batch, Catalogue  # noqa: E402
 from portal.core import timeutil  # noqa: E402
+from portal.core.actors import COMMAND_LINE  # noqa: E402
 from portal.directory.models import Hospital  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.review.publishing import publish_batch  # noqa: E402
+from portal.publishing.services import publish_batch  # noqa: E402
 
 PASSWORD = "bench-pass-2026"
 ANCHOR = "anchor: GROUP BY assessments"
@@ -47,7 +48,7 @@ def prepare(entries: int, hospitals: int) -> tuple[int, float]:
     batch_id = build(entries, hospitals)
     batch = db.session.get(Batch, batch_id)
     started = time.perf_counter()
-    publish_batch(None, batch)
+    publish_batch(COMMAND_LINE, batch)
     db.session.commit()
     published = time.perf_counter() - started
     now = timeutil.utcnow()

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from portal import create_app  # noqa: E402
 from portal.accounts.models import Role, User  # noqa: E402
 from portal.core import timeutil  # noqa: E402
-from portal.core.identifiers import uscc_check_char  # noqa: E402
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DISTRICTS  # noqa: E402
+from portal.directory.identifiers import uscc_check_char  # noqa: E402
 from portal.directory.models import Company, Hospital, HospitalLevel  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.matchmaking import matching, needs  # noqa: E402

@@ -30,11 +30,12 @@ from portal.applications.models import Application  # noqa: E402
 from portal.assessments.models import Assessment  # noqa: E402
 from portal.catalogue.models import Batch, Catalogue, Entry, Scope  # noqa: E402
 from portal.core import timeutil  # noqa: E402
-from portal.core.identifiers import uscc_check_char  # noqa: E402
+from portal.core.actors import COMMAND_LINE  # noqa: E402
+from portal.directory.identifiers import uscc_check_char  # noqa: E402
 from portal.directory.models import Company, Hospital, HospitalLevel  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.products.models import DeviceClass, Product, ProductType  # noqa: E402
-from portal.review.publishing import publish_batch  # noqa: E402
+from portal.publishing.services import publish_batch  # noqa: E402
 from portal.workflow import ApplicationState, BatchState  # noqa: E402
 
 ENTRIES = 200
@@ -142,7 +143,7 @@ def one_run(url: str, entries: int, hospitals: int) -> tuple[float, int, int]:
         db.session.remove()  # start the timed part with nothing cached, like a new request
         batch = db.session.get(Batch, batch_id)
         started = time.perf_counter()
-        result = publish_batch(None, batch)
+        result = publish_batch(COMMAND_LINE, batch)
         db.session.commit()
         elapsed = time.perf_counter() - started
         n_entries = db.session.scalar(sa.select(sa.func.count(Entry.id)))

@@ -24,8 +24,8 @@ from portal.assessments.creation import create_assessments  # noqa: E402
 from portal.assessments.models import Assessment, Outcome  # noqa: E402
 from portal.catalogue.models import Batch, Catalogue, Entry, Scope  # noqa: E402
 from portal.core import timeutil  # noqa: E402
-from portal.core.identifiers import uscc_check_char  # noqa: E402
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS  # noqa: E402
+from portal.directory.identifiers import uscc_check_char  # noqa: E402
 from portal.directory.models import Company, Hospital, HospitalLevel  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType  # noqa: E402

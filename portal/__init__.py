@@ -64,7 +64,7 @@ def _configure_logging(app: Flask) -> None:
 
 # Every views module defines `bp` and an ACCESS table; the order decides nothing but readability.
 BLUEPRINT_MODULES = (
-    "portal.main.views",
+    "portal.home.views",
     "portal.accounts.views",
     "portal.admin.views",
     "portal.catalogue.views",
@@ -72,6 +72,8 @@ BLUEPRINT_MODULES = (
     "portal.products.views",
     "portal.applications.views",
     "portal.review.views",
+    "portal.objections.views",
+    "portal.publishing.views",
     "portal.assessments.views",
     "portal.search.views",
     "portal.matchmaking.views",
@@ -81,7 +83,7 @@ BLUEPRINT_MODULES = (
 )
 
 CLI_GROUPS = (
-    "portal.accounts.cli:users_cli",
+    "portal.admin.cli:users_cli",
     "portal.directory.cli:hospitals_cli",
     "portal.catalogue.cli:catalogue_cli",
     "portal.demo.cli:demo_cli",
@@ -100,18 +102,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import search
+    from portal.admin import audit_labels as labels
     from portal.assessments import tally
-    from portal.audit import labels
     from portal.core import errors_web, filters
     from portal.core.access import require_login
     from portal.core.inputs import reject_nul
     from portal.core.security import set_security_headers
-    from portal.notifications.services import send_after_request
 
     app.before_request(reject_nul)
     app.before_request(require_login)
     app.after_request(set_security_headers)
-    app.after_request(send_after_request)
     errors_web.register(app)
     filters.register(app)
     search.register(app)

@@ -36,6 +36,11 @@ class AssessmentState(LabelledEnum):
     CLOSED = ("closed", "无需评估")  # the entry was delisted before a decision
 
 
+class EntryStatus(LabelledEnum):
+    LISTED = ("listed", "在列")
+    DELISTED = ("delisted", "已调出")
+
+
 class ObjectionState(LabelledEnum):
     OPEN = ("open", "待处理")
     UPHELD = ("upheld", "异议成立")
@@ -47,6 +52,7 @@ class Workflow:
     name: str  # Chinese name of the object, used in messages
     transitions: dict  # {(state, action): next_state}
     action_labels: dict  # {action: Chinese label}
+    column: str = "state"  # the model's state column
 
     def allowed_actions(self, state) -> list[str]:
         return [action for (src, action) in self.transitions if src == state]
@@ -69,8 +75,16 @@ BATCH = Workflow(
         (BatchState.OPEN, "close"): BatchState.REVIEWING,
         (BatchState.REVIEWING, "start_notice"): BatchState.PUBLIC_NOTICE,
         (BatchState.PUBLIC_NOTICE, "publish"): BatchState.PUBLISHED,
+        # A batch published before the portal existed, loaded by `flask catalogue import`.
+        (BatchState.DRAFT, "import_published"): BatchState.PUBLISHED,
     },
-    action_labels={"open": "开始征集", "close": "截止征集", "start_notice": "开始公示", "publish": "发布"},
+    action_labels={
+        "open": "开始征集",
+        "close": "截止征集",
+        "start_notice": "开始公示",
+        "publish": "发布",
+        "import_published": "导入已发布批次",
+    },
 )
 
 APPLICATION = Workflow(
@@ -126,19 +140,31 @@ OBJECTION = Workflow(
 )
 
 
+ENTRY = Workflow(
+    name="目录产品",
+    transitions={(EntryStatus.LISTED, "delist"): EntryStatus.DELISTED},
+    action_labels={"delist": "调出目录"},
+    column="status",
+)
+
+# Rules across objects: the batch states in which a reviewer may still act on the batch's applications.
+REVIEWABLE_BATCH_STATES = (BatchState.OPEN, BatchState.REVIEWING)
+
+
 def transition(workflow: Workflow, obj, action: str, actor, *, comment: str | None = None, data=None):
-    """Move `obj` (a model with a `state` column) by `action` and log it; the caller commits."""
+    """Move `obj` (a model with the workflow's state column) by `action` and log it; the caller commits."""
     from portal.audit.services import record  # the audit model imports nothing from here
 
-    old = obj.state
-    obj.state = workflow.advance(old, action)
+    old = getattr(obj, workflow.column)
+    new = workflow.advance(old, action)
+    setattr(obj, workflow.column, new)
     record(
         f"{obj.__tablename__}.{action}",
         actor=actor,
         obj=obj,
         from_state=old,
-        to_state=obj.state,
+        to_state=new,
         comment=comment,
         data=data,
     )
-    return obj.state
+    return new

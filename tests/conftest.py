@@ -15,7 +15,7 @@ from portal import create_app
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.catalogue.models import Catalogue, Scope
-from portal.core.identifiers import uscc_check_char
+from portal.directory.identifiers import uscc_check_char
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db as _db
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.applications.models import Application, ExpertReview, Recommendation, Submission
+from portal.applications.models import Application, Submission
 from portal.catalogue.models import Batch
 from portal.core import timeutil
+from portal.review.models import ExpertReview, Recommendation
 from portal.workflow import ApplicationState, BatchState
 from tests.factories_company import make_product  # noqa: F401  (a fixture the ones below use)
 

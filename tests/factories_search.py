@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus, Scope
+from portal.core.outbox import ENTRY, queue
 from portal.directory.models import Company
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
 from portal.search import indexer
-from portal.search.outbox import ENTRY, queue
 from portal.workflow import BatchState
 from tests.conftest import make_uscc
 

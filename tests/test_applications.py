@@ -413,7 +413,7 @@ def adoption_scene(db, setup, make_hospital, make_batch, make_product):
 
 
 def test_home_shows_adoption_per_listed_product_and_reasons(client, setup, adoption_scene):
-    from portal.applications.home import adoption_by_entry
+    from portal.assessments.home import adoption_by_entry
 
     rows = {row["product_name"]: row for row in adoption_by_entry(setup["user"].company_id)}
     first = rows["甲产品"]

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.models import Role
-from portal.assessments import compliance, services
+from portal.assessments import compliance, reminders, services
 from portal.assessments.calendar import fold
 from portal.assessments.models import Assessment, AssessmentEvent, EventKind, Outcome, Reminder, ReminderKind
 from portal.assessments.permissions import can_assess, can_view_compliance
@@ -397,7 +397,7 @@ def test_reminder_claim_is_atomic(db, two_hospitals):
     a = assessments_of(two_hospitals["a"], batch)[0]
     db.session.add(Reminder(assessment_id=a.id, kind=ReminderKind.OVERDUE))
     db.session.commit()
-    sent = services.send_reminders()
+    sent = reminders.send_reminders()
     db.session.commit()
     assert [(b.hospital.name, len(b.items)) for b in sent] == [("乙医院", 1)]
 
@@ -408,7 +408,7 @@ def test_decided_assessments_get_no_reminders(db, two_hospitals):
         a = assessments_of(two_hospitals[hospital], batch)[0]
         services.decide(two_hospitals[user], a, Outcome.ADMITTED)
     db.session.commit()
-    assert services.send_reminders() == []
+    assert reminders.send_reminders() == []
 
 
 # Calendar feed ----------------------------------------------------------------------------------------------

@@ -28,11 +28,12 @@ def access_tables() -> dict:
 def _url_args(app) -> dict:
     """A real object for every kind of URL argument, taken from the demo data."""
     from portal.accounts.models import ApiToken
-    from portal.applications.models import Application, Objection
+    from portal.applications.models import Application
     from portal.assessments.models import Assessment
     from portal.catalogue.models import Batch, Catalogue, Entry
     from portal.directory.models import Company, Hospital
     from portal.matchmaking.models import Match, MatchSession, Need
+    from portal.objections.models import Objection
     from portal.products.models import Attachment, Product
 
     def first_id(model):

@@ -13,12 +13,12 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.catalogue.models import EntryStatus
+from portal.core.outbox import ENTRY, queue
 from portal.extensions import db as _db
 from portal.products.models import AttachmentChunk
 from portal.products.storage import store_pdf
 from portal.search import index as idx
 from portal.search import indexer, services
-from portal.search.outbox import ENTRY, queue
 from tests.factories_company import PDF, make_pdf_upload
 from tests.factories_search import build_examples, world  # noqa: F401
 

@@ -8,9 +8,9 @@ from portal.assessments.models import Assessment
 from portal.catalogue.importer import COLUMNS
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
+from portal.core.outbox import IndexChange
 from portal.directory.models import Company
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
-from portal.search.models import IndexChange
 from portal.workflow import BatchState
 from tests.conftest import make_uscc
 

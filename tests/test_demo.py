@@ -7,10 +7,11 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import authenticate
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Catalogue, Entry
-from portal.core.identifiers import parse_registration_no, validate_uscc
 from portal.core.reference import DEPARTMENTS, DISTRICTS, KEY_AREAS
 from portal.demo.seed import DEMO_PASSWORD, USERS, seed_demo
+from portal.directory.identifiers import validate_uscc
 from portal.directory.models import Company, Hospital
+from portal.products.identifiers import parse_registration_no
 from portal.products.models import Product, ProductType
 from portal.workflow import ApplicationState, AssessmentState, BatchState
 
@@ -96,7 +97,8 @@ def test_assessments_cover_public_hospitals_only(db, seeded):
 
 def test_a_batch_on_public_notice_and_one_ready_to_publish(db, seeded):
     from portal.audit.models import AuditEvent
-    from portal.review.services import next_step, notice_running, recommended_applications
+    from portal.catalogue.batches import next_step, notice_running
+    from portal.objections.services import recommended_applications
 
     on_notice = db.session.scalar(sa.select(Batch).where(Batch.name == "2026年增补批"))
     ended = db.session.scalar(sa.select(Batch).where(Batch.name == "2025年第二批"))

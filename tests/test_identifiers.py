@@ -1,16 +1,11 @@
-"""Table-driven tests for portal.core.identifiers."""
+"""Table-driven tests for portal.directory.identifiers and portal.products.identifiers."""
 
 from datetime import date
 
 import pytest
 
-from portal.core.identifiers import (
-    IdentifierError,
-    RegistrationNo,
-    normalise,
-    parse_registration_no,
-    validate_uscc,
-)
+from portal.directory.identifiers import validate_uscc
+from portal.products.identifiers import IdentifierError, RegistrationNo, normalise, parse_registration_no
 
 TODAY = date(2025, 6, 1)
 
@@ -91,7 +86,7 @@ def test_uscc_invalid(raw, part, words):
 
 def test_uscc_check_char_wraps_to_zero():
     # Find a 17-char body whose weighted sum is a multiple of 31: check is '0'.
-    from portal.core.identifiers import uscc_check_char
+    from portal.directory.identifiers import uscc_check_char
 
     body = next(f"9111000080210{n:04d}" for n in range(10000) if uscc_check_char(f"9111000080210{n:04d}") == "0")
     assert validate_uscc(body + "0") == body + "0"

@@ -90,9 +90,9 @@ def oracle(app):
 
 def _ids() -> dict[str, list]:
     from portal.accounts.models import ApiToken
-    from portal.applications.models import Objection
     from portal.directory.models import Company, Hospital
     from portal.matchmaking.models import Match, MatchSession, Need
+    from portal.objections.models import Objection
     from portal.products.models import Attachment
 
     def all_ids(model, limit=12):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Role, User
 from portal.assessments.services import decide
 from portal.core import timeutil
+from portal.core.actors import COMMAND_LINE
 from portal.core.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from portal.demo.seed import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
@@ -127,7 +128,9 @@ def demo(app):
     if db.session.scalar(sa.select(User.id).where(User.role == Role.SUPERVISOR)) is None:
         from portal.accounts.services import create_user
 
-        create_user(None, email="supervisor@demo.xinyou.cn", role=Role.SUPERVISOR, password=DEMO_PASSWORD, name="监管")
+        create_user(
+            COMMAND_LINE, email="supervisor@demo.xinyou.cn", role=Role.SUPERVISOR, password=DEMO_PASSWORD, name="监管"
+        )
     db.session.commit()
     return {role: db.session.scalar(sa.select(User).where(User.role == role).order_by(User.id)) for role in Role}
 

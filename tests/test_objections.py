@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Objection
 from portal.notifications.models import Notification
+from portal.objections import services
+from portal.objections.models import Objection
 from portal.products.models import Attachment
-from portal.review import services
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 from tests.conftest import login
 

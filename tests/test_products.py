@@ -195,7 +195,7 @@ def test_edit_saves_and_queues_applications_for_reindexing(
     client, login_as, db, make_product, make_batch, make_application, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("portal.products.services.queue", lambda kind, doc_id: queued.append((kind, doc_id)))
+    monkeypatch.setattr("portal.applications.services.queue", lambda kind, doc_id: queued.append((kind, doc_id)))
     user = login_as(Role.MANUFACTURER)
     product = make_product(user.company, registration_no="国械注准20213010563", first_approved_on=None)
     application = make_application(product, make_batch())

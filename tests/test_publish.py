@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Objection
 from portal.assessments.models import Assessment
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Batch, Entry
@@ -19,8 +18,9 @@ from portal.core import timeutil
 from portal.core.errors import DomainError
 from portal.extensions import db as _db
 from portal.notifications.models import Notification
-from portal.review import publishing
-from portal.review.publishing import publish_batch
+from portal.objections.models import Objection
+from portal.publishing import services as publishing
+from portal.publishing.services import publish_batch
 from portal.workflow import ApplicationState, BatchState
 
 # Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).

@@ -7,17 +7,20 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Application, ExpertReview
+from portal.applications import services as application_services
+from portal.applications.models import Application
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
 from portal.audit.models import AuditEvent
-from portal.catalogue.models import Batch, EntryStatus
+from portal.catalogue import services as catalogue_services
+from portal.catalogue.models import Batch
 from portal.catalogue.services import entry_from_product
-from portal.core import timeutil
+from portal.core import outbox, timeutil
 from portal.core.errors import DomainError, PermissionDenied, StaleObject
 from portal.notifications.models import Notification
 from portal.review import services
-from portal.workflow import ApplicationState, AssessmentState, BatchState
+from portal.review.models import ExpertReview
+from portal.workflow import ApplicationState, AssessmentState, BatchState, EntryStatus
 from tests.conftest import login
 
 # Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).
@@ -33,13 +36,14 @@ def catalogue(make_catalogue):
 def queued(monkeypatch):
     """Index changes the review queued (the search area may apply and delete the outbox rows after a request)."""
     calls = []
-    original = services.queue
+    original = outbox.queue
 
     def recording(doc_type, doc_id):
         calls.append((doc_type, doc_id))
         original(doc_type, doc_id)
 
-    monkeypatch.setattr(services, "queue", recording)
+    for module in (application_services, catalogue_services):  # the areas that queue what the review changes
+        monkeypatch.setattr(module, "queue", recording)
     return calls
 
 
@@ -468,9 +472,9 @@ def test_delisting_closes_open_assessments_and_keeps_history(client, db, reviewe
 
 def test_delisting_twice_is_refused(db, listed_entry, reviewer_for):
     reviewer = reviewer_for(listed_entry.catalogue)
-    services.delist_entry(reviewer, listed_entry, reason="原因", delisted_on=timeutil.today_shanghai())
+    catalogue_services.delist_entry(reviewer, listed_entry, reason="原因", delisted_on=timeutil.today_shanghai())
     with pytest.raises(DomainError, match="已于"):
-        services.delist_entry(reviewer, listed_entry, reason="原因", delisted_on=timeutil.today_shanghai())
+        catalogue_services.delist_entry(reviewer, listed_entry, reason="原因", delisted_on=timeutil.today_shanghai())
 
 
 # Audit trail pages -------------------------------------------------------------------------------------------

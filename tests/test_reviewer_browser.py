@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import Role
-from portal.applications.models import Objection
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
+from portal.objections.models import Objection
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 from tests.conftest import PASSWORD
 

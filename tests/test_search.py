@@ -16,11 +16,11 @@ from openpyxl import load_workbook
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
 from portal.core.errors import DomainError, PermissionDenied
+from portal.core.outbox import ENTRY, IndexChange, queue
 from portal.demo.seed import seed_demo
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
-from portal.search.models import IndexChange, Synonym
-from portal.search.outbox import ENTRY, queue
+from portal.search.models import Synonym
 from portal.search.query import highlight
 from portal.search.synonyms import save_synonym, seed_synonyms
 from tests.factories_search import build_examples, world  # noqa: F401
@@ -194,7 +194,7 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 
 def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):  # noqa: F811
     from portal.applications.models import Application
-    from portal.search.outbox import APPLICATION
+    from portal.core.outbox import APPLICATION
     from portal.workflow import ApplicationState, BatchState
 
     other = world.make_catalogue("BS-T", "宝山测试目录")

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from portal import create_app
 from portal.catalogue.models import EntryStatus
+from portal.core.outbox import ENTRY, IndexChange, queue
 from portal.core.timeutil import utcnow
 from portal.search import cursor as cursor_file
 from portal.search import index as idx
 from portal.search import indexer, services
 from portal.search.cursor import GRACE_SECONDS, Cursor
-from portal.search.models import IndexChange, SearchIndexCursor
-from portal.search.outbox import ENTRY, queue
+from portal.search.models import SearchIndexCursor
 from tests.factories_search import build_examples, world  # noqa: F401
 
 

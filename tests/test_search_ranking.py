@@ -82,7 +82,7 @@ def test_order_is_deterministic_and_ends_with_the_id(catalogue, world):  # noqa:
     b = world.entry("一次性使用吻合器 ", device_class="II")
     world.index()
     world.db.session.get(type(a), a.id).model = "X"
-    from portal.search.outbox import ENTRY, queue
+    from portal.core.outbox import ENTRY, queue
 
     queue(ENTRY, a.id)  # re-indexed last: a later Whoosh document number
     world.index()

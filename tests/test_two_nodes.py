@@ -24,11 +24,11 @@ import pytest
 from portal import create_app
 from portal.audit.models import AuditEvent
 from portal.catalogue.models import Entry
+from portal.core.outbox import IndexChange
 from portal.demo.seed import DEMO_PASSWORD, seed_demo
 from portal.extensions import db as _db
 from portal.products.models import Attachment, Product
 from portal.search.cursor import FILE_NAME, Cursor
-from portal.search.models import IndexChange
 from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
-from portal.applications.models import ExpertReview
 from portal.applications.services import create_application, snapshot_of, withdraw_application
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition
+from portal.objections import services as objection_services
 from portal.products.models import Attachment
 from portal.review import services
+from portal.review.models import ExpertReview
 from portal.workflow import ApplicationState, BatchState
 from tests.conftest import login
 from tests.factories_company import PDF
@@ -119,12 +120,12 @@ def test_a_new_file_of_a_kind_replaces_the_current_one(client, db, login_as, mak
     "phone", ["021-12345678", "021 1234 5678", "(021)62345678", "0512-8765432", "13812345678", "+86 138 1234 5678"]
 )
 def test_objection_phone_numbers_in_the_forms_people_write(phone):
-    assert services.normalise_phone(phone) is not None
+    assert objection_services.normalise_phone(phone) is not None
 
 
 @pytest.mark.parametrize("phone", ["12345", "021-123", "1381234567", "abc"])
 def test_objection_phone_numbers_that_are_not(phone):
-    assert services.normalise_phone(phone) is None
+    assert objection_services.normalise_phone(phone) is None
 
 
 def test_objection_form_takes_its_own_example_number(client, db, catalogue, make_batch, make_application):
@@ -148,7 +149,7 @@ def test_objection_resolution_errors_are_separate_messages(
     login_as(Role.REVIEWER, catalogues=[catalogue])
     batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
-    objection = services.file_objection(
+    objection = objection_services.file_objection(
         batch,
         application_id=application.id,
         name="王建国",

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.core.forms import PortalForm
@@ -17,4 +17,11 @@ class PasswordChangeForm(PortalForm):
     confirm = PasswordField(
         "确认新密码",
         validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")],
+    )
+
+
+class TokenForm(PortalForm):
+    name = StringField(
+        "令牌名称",
+        validators=[DataRequired("请为令牌填写一个名称。"), Length(max=64, message="名称不能超过 64 个字符。")],
     )

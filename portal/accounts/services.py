@@ -13,6 +13,7 @@ from portal.accounts.passwords import (
 )
 from portal.audit.labels import field_changes
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.reference import DISTRICTS
 from portal.core.timeutil import utcnow
@@ -93,8 +94,8 @@ def create_user(
     catalogues=(),
     district: str | None = None,
 ) -> User:
-    """Create an account; `actor` None means the command line (an operator on the server)."""
-    if actor is not None and actor.role is not Role.ADMIN:
+    """Create an account (an administrator, or the command line's system actor)."""
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
     email = normalise_email(email)
     if not email or "@" not in email:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import ApiToken, Role, User
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.timeutil import utcnow
 from portal.extensions import db
@@ -22,11 +23,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(actor: User | None, name: str, owner: User | None = None) -> tuple[ApiToken, str]:
+def create_token(actor, name: str, owner: User | None = None) -> tuple[ApiToken, str]:
     """A new token for `owner` (default: the actor); returns the row and the token itself, which is never stored
-    or shown again. An administrator (or the command line, actor None) may provision one for a hospital user."""
+    or shown again. An administrator (or a system actor: the command line) may provision one for a hospital user."""
+    if actor is None:  # no actor is a bug, never "allow everything"
+        raise PermissionDenied()
     owner = owner or actor
-    if actor is not None and actor is not owner and actor.role is not Role.ADMIN:
+    if actor is not owner and not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:
         raise PermissionDenied()
     if owner.role is not Role.HOSPITAL or not owner.active:
         raise PermissionDenied(f"只有启用的医院用户可以持有 API 令牌，{owner.email} 是{owner.role.label}。")
@@ -81,5 +84,12 @@ def user_for_token(token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        _note_use(row.id, now)
     return row.user
+
+
+def _note_use(token_id: int, now) -> None:
+    """Written on a connection of its own: the use is kept even when the request fails, without a commit of
+    the request's work in the middle of it."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

@@ -1,6 +1,6 @@
 """Administration of users, companies, hospitals and catalogues, and the audit log."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,8 +11,9 @@ from portal.audit.models import AuditEvent
 from portal.catalogue.models import Catalogue, Scope
 from portal.catalogue.services import save_catalogue
 from portal.core.access import roles
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error, choices
+from portal.core.forms import choices
+from portal.core.unit import submit
+from portal.core.web import paginate
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.directory.services import save_company, save_hospital
 from portal.extensions import db
@@ -40,22 +41,13 @@ ACCESS = {
 }
 
 
-def _page(query):
-    return db.paginate(query, per_page=current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200)
 
 
 def _save(form, template, save, done_message, done_endpoint, **context):
-    """Validate, call the service, commit once; on a refusal show the form again with what was typed."""
-    if form.validate_on_submit():
-        try:
-            save()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(done_message, "success")
-            return redirect(url_for(done_endpoint))
+    """Validate and run the save; on a refusal show the form again with what was typed."""
+    if form.validate_on_submit() and submit(form, save).ok:
+        flash(done_message, "success")
+        return redirect(url_for(done_endpoint))
     return render_template(template, form=form, **context)
 
 
@@ -97,7 +89,7 @@ def users():
     query = select(User).order_by(User.role, User.email)
     if request.args.get("q"):
         query = query.where(User.email.contains(request.args["q"].strip().lower()))
-    return render_template("admin/users.html", page=_page(query))
+    return render_template("admin/users.html", page=paginate(query))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -159,7 +151,7 @@ def companies():
     query = select(Company).order_by(Company.name)
     if request.args.get("q"):
         query = query.where(Company.name.contains(request.args["q"].strip()))
-    return render_template("admin/companies.html", page=_page(query))
+    return render_template("admin/companies.html", page=paginate(query))
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
@@ -209,7 +201,7 @@ def hospitals():
     query = select(Hospital).order_by(Hospital.district, Hospital.name)
     if request.args.get("q"):
         query = query.where(Hospital.name.contains(request.args["q"].strip()))
-    return render_template("admin/hospitals.html", page=_page(query))
+    return render_template("admin/hospitals.html", page=paginate(query))
 
 
 @bp.route("/hospitals/new", methods=["GET", "POST"])
@@ -264,7 +256,7 @@ def _catalogue_fields(form: CatalogueForm) -> dict:
 @bp.route("/catalogues")
 @roles(Role.ADMIN)
 def catalogues():
-    return render_template("admin/catalogues.html", page=_page(select(Catalogue).order_by(Catalogue.id)))
+    return render_template("admin/catalogues.html", page=paginate(select(Catalogue).order_by(Catalogue.id)))
 
 
 @bp.route("/catalogues/new", methods=["GET", "POST"])
@@ -308,4 +300,4 @@ def audit():
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if request.args.get("action"):
         query = query.where(AuditEvent.action.startswith(request.args["action"].strip()))
-    return render_template("admin/audit.html", page=_page(query))
+    return render_template("admin/audit.html", page=paginate(query))

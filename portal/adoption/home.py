@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask import url_for
 
 from portal.adoption.figures import Scope, overdue
+from portal.core.board import Board
 from portal.extensions import db
-from portal.main.dashboard import Board
 
 
 def supervisor_board(user) -> Board:

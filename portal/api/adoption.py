@@ -4,19 +4,17 @@ as the pages: `PUT /api/v1/assessments/<id>/usage/<YYYY-MM>` and `POST /api/v1/a
 from datetime import date
 
 from flask import g, jsonify, request
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.adoption import services
 from portal.adoption.models import ProcurementRoute
-from portal.api.assessments import _bad_request
 from portal.api.auth import token_required
 from portal.api.blueprint import bp
 from portal.assessments.services import get_assessment
 from portal.core import timeutil
 from portal.core.access import public
-from portal.core.errors import DomainError, StaleObject
-from portal.extensions import db
+from portal.core.errors import DomainError
+from portal.core.unit import error_json, run
 
 ACCESS = {
     "api.assessment_usage": {Role.HOSPITAL},
@@ -55,44 +53,42 @@ def equipping_json(equipping) -> dict:
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessment_usage(assessment_id, month):
-    try:
-        assessment = get_assessment(g.api_user, assessment_id)
-        data = _body()
-        uses = data.get("uses")
-        if isinstance(uses, bool) or not isinstance(uses, int):
-            raise DomainError('字段 uses 应为非负整数，例如 {"uses": 12}。', field="uses")
-        report = services.report_usage(g.api_user, assessment, month, uses)
-        db.session.commit()
-    except DomainError as exc:
-        return _bad_request(exc)
-    except StaleDataError:
-        return _bad_request(StaleObject())
-    return jsonify(usage_json(report, services.equipping_of(assessment)))
+    return _answer(run(_report_usage, g.api_user, assessment_id, month))
+
+
+def _report_usage(user, assessment_id, month):
+    assessment = get_assessment(user, assessment_id)
+    uses = _body().get("uses")
+    if isinstance(uses, bool) or not isinstance(uses, int):
+        raise DomainError('字段 uses 应为非负整数，例如 {"uses": 12}。', field="uses")
+    report = services.report_usage(user, assessment, month, uses)
+    return lambda: usage_json(report, services.equipping_of(assessment))
 
 
 @bp.route("/assessments/<int:assessment_id>/equipped", methods=["POST"])
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessment_equipped(assessment_id):
+    return _answer(run(_record_equipped, g.api_user, assessment_id))
+
+
+def _record_equipped(user, assessment_id):
+    assessment = get_assessment(user, assessment_id)
+    data = _body()
+    for name in ("equipped_on", "route", "note"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise DomainError(f"字段 {name} 应为字符串。", field=name)
     try:
-        assessment = get_assessment(g.api_user, assessment_id)
-        data = _body()
-        for name in ("equipped_on", "route", "note"):
-            if data.get(name) is not None and not isinstance(data[name], str):
-                raise DomainError(f"字段 {name} 应为字符串。", field=name)
-        try:
-            equipped_on = date.fromisoformat(data["equipped_on"]) if data.get("equipped_on") else None
-        except ValueError:
-            raise DomainError("字段 equipped_on 应为日期 YYYY-MM-DD。", field="equipped_on") from None
-        equipping = services.record_equipped(
-            g.api_user, assessment, equipped_on, data.get("route") or "", data.get("note") or ""
-        )
-        db.session.commit()
-    except DomainError as exc:
-        return _bad_request(exc)
-    except StaleDataError:
-        return _bad_request(StaleObject())
-    return jsonify(equipping_json(equipping))
+        equipped_on = date.fromisoformat(data["equipped_on"]) if data.get("equipped_on") else None
+    except ValueError:
+        raise DomainError("字段 equipped_on 应为日期 YYYY-MM-DD。", field="equipped_on") from None
+    equipping = services.record_equipped(user, assessment, equipped_on, data.get("route") or "", data.get("note") or "")
+    return lambda: equipping_json(equipping)
+
+
+def _answer(outcome):
+    """The saved object as JSON (read after the one commit), or the error body with its status."""
+    return jsonify(outcome.value()) if outcome.ok else error_json(outcome.error)
 
 
 # OpenAPI ------------------------------------------------------------------------------------------------------

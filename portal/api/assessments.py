@@ -6,18 +6,19 @@ records a decision through the same service as the pages. Another hospital's id 
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
-from portal.api.auth import api_error, token_required
+from portal.api.auth import token_required
 from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.assessments import services
 from portal.assessments.models import Assessment, Outcome
+from portal.catalogue.batches import batch_ids
 from portal.catalogue.models import Batch, EntryStatus
 from portal.core import timeutil
 from portal.core.access import public
-from portal.core.errors import DomainError, NotFound, StaleObject
+from portal.core.errors import DomainError
 from portal.core.inputs import parse_int
+from portal.core.unit import error_json, run
 from portal.extensions import db
 from portal.workflow import AssessmentState
 
@@ -73,34 +74,14 @@ def _int_arg(name: str, default: int, low: int, high: int):
     return value
 
 
-def _bad_request(exc: DomainError):
-    db.session.rollback()
-    code = {400: "invalid", 404: "not_found", 409: "conflict", 403: "forbidden"}.get(exc.status_code, "invalid")
-    if isinstance(exc, StaleObject):
-        code = "stale"
-    return api_error(exc.status_code, code, exc.message, exc.field)
-
-
 @bp.route("/assessments")
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessments():
-    user = g.api_user
-    try:
-        page = _int_arg("page", 1, 1, 100_000)
-        per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
-        state = request.args.get("state", "")
-        if state and state not in {s.value for s in AssessmentState} | {"open", "overdue"}:
-            allowed = "、".join([s.value for s in AssessmentState] + ["open", "overdue"])
-            raise DomainError(f"参数 state 应为 {allowed} 之一。", field="state")
-        filters = services.QueueFilters(state=state)
-        batch = request.args.get("batch", "").strip()
-        query = services.queue_query(user.hospital_id, filters)
-        if batch:
-            batch_id = parse_int(batch)
-            query = query.where(Batch.id == batch_id if batch_id is not None else Batch.name == batch[:64])
-    except DomainError as exc:
-        return _bad_request(exc)
+    parsed = run(_list_query, g.api_user)  # reads only: a refused parameter becomes the JSON error
+    if not parsed.ok:
+        return error_json(parsed.error)
+    query, page, per_page = parsed.value
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return jsonify(
@@ -111,33 +92,44 @@ def assessments():
     )
 
 
+def _list_query(user):
+    page = _int_arg("page", 1, 1, 100_000)
+    per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
+    state = request.args.get("state", "")
+    if state and state not in {s.value for s in AssessmentState} | {"open", "overdue"}:
+        allowed = "、".join([s.value for s in AssessmentState] + ["open", "overdue"])
+        raise DomainError(f"参数 state 应为 {allowed} 之一。", field="state")
+    filters = services.QueueFilters(state=state)
+    batch = request.args.get("batch", "").strip()
+    query = services.queue_query(user, filters)
+    if batch:
+        query = query.where(Batch.id.in_(batch_ids(batch)))  # a name may name one batch of several catalogues
+    return query, page, per_page
+
+
 @bp.route(f"/assessments/<{ID}:assessment_id>/decision", methods=["POST"])
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessment_decision(assessment_id):
-    user = g.api_user
-    data = request.get_json(silent=True)
-    try:
-        assessment = services.get_assessment(user, assessment_id)
-        if not isinstance(data, dict):
-            raise DomainError('请求体应为 JSON 对象，例如 {"outcome": "admitted"}。', field="body")
-        for name in ("outcome", "reason"):
-            if data.get(name) is not None and not isinstance(data[name], str):
-                raise DomainError(f"字段 {name} 应为字符串。", field=name)
-        version = data.get("version")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-            raise DomainError("字段 version 应为整数。", field="version")
-        if not data.get("outcome"):
-            raise DomainError("缺少字段 outcome（admitted、declined 或 not_applicable）。", field="outcome")
-        services.decide(user, assessment, data["outcome"], data.get("reason"), version)
-        db.session.commit()
-    except NotFound as exc:
-        return _bad_request(exc)
-    except DomainError as exc:
-        return _bad_request(exc)
-    except StaleDataError:
-        return _bad_request(StaleObject())
-    return jsonify(assessment_json(assessment))
+    decided = run(_decide, g.api_user, assessment_id, request.get_json(silent=True))
+    return jsonify(assessment_json(decided.value)) if decided.ok else error_json(decided.error)
+
+
+def _decide(user, assessment_id: int, data) -> Assessment:
+    """The request body checked field by field, then the decision."""
+    assessment = services.get_assessment(user, assessment_id)
+    if not isinstance(data, dict):
+        raise DomainError('请求体应为 JSON 对象，例如 {"outcome": "admitted"}。', field="body")
+    for name in ("outcome", "reason"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise DomainError(f"字段 {name} 应为字符串。", field=name)
+    version = data.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise DomainError("字段 version 应为整数。", field="version")
+    if not data.get("outcome"):
+        raise DomainError("缺少字段 outcome（admitted、declined 或 not_applicable）。", field="outcome")
+    services.decide(user, assessment, data["outcome"], data.get("reason"), version)
+    return assessment
 
 
 # OpenAPI path objects for the API document (merged by portal/api/entries.py) -------------------------------

@@ -14,7 +14,6 @@ from wtforms import ValidationError
 
 from portal.accounts.models import Role
 from portal.accounts.tokens import user_for_token
-from portal.extensions import db
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None):
@@ -39,9 +38,7 @@ def token_required(*allowed_roles: Role):
             if "Authorization" in request.headers:
                 user = user_for_token(_bearer() or "")
                 if user is None:
-                    db.session.rollback()
                     return _unauthorized("API 令牌无效或已被吊销。")
-                db.session.commit()  # keep last_used_at even if the request later fails
             elif current_user.is_authenticated:
                 user = current_user._get_current_object()
                 if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get(

@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from portal.api import adoption, assessments
 from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
-from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
+from portal.catalogue.batches import batch_ids
+from portal.catalogue.models import Catalogue, Entry, EntryStatus
 from portal.core.access import PUBLIC, public
-from portal.core.inputs import parse_int
 from portal.extensions import db
 from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
@@ -58,11 +58,7 @@ def _filters() -> dict[str, str]:
         filters["catalogue"] = str(catalogue_id)
     batch = request.args.get("batch", "").strip()
     if batch:
-        batch_id = parse_int(batch)
-        stmt = select(Batch.id).where(Batch.id == batch_id if batch_id is not None else Batch.name == batch[:64])
-        if catalogue_id is not None:
-            stmt = stmt.where(Batch.catalogue_id == catalogue_id)
-        ids = db.session.scalars(stmt).all()
+        ids = batch_ids(batch, catalogue_id)
         if len(ids) != 1:
             message = "没有这个批次。" if not ids else "多个目录都有这个批次名称，请同时指定 catalogue。"
             raise _BadParam("batch", message)

@@ -1,18 +1,13 @@
-"""Applications of a product to a batch, expert opinions, and objections filed during public notice."""
+"""Applications of a product to a batch and the rounds the company submitted."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.types import LabelledEnum, UTCDateTime, enum_column, now_default
+from portal.core.types import UTCDateTime, enum_column, now_default
 from portal.extensions import db
-from portal.workflow import ApplicationState, ObjectionState
-
-
-class Recommendation(LabelledEnum):
-    RECOMMEND = ("recommend", "推荐")
-    NOT_RECOMMEND = ("not_recommend", "不推荐")
+from portal.workflow import ApplicationState
 
 
 class Application(db.Model):
@@ -40,7 +35,6 @@ class Application(db.Model):
     product = relationship("Product")
     company = relationship("Company")
     submissions = relationship("Submission", back_populates="application", order_by="Submission.round")
-    reviews = relationship("ExpertReview", back_populates="application", order_by="ExpertReview.id")
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -61,52 +55,3 @@ class Submission(db.Model):
     return_comment: Mapped[str | None] = mapped_column(sa.Text)
 
     application = relationship("Application", back_populates="submissions")
-
-
-class ExpertReview(db.Model):
-    __tablename__ = "expert_review"
-    __table_args__ = (
-        sa.CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
-        sa.CheckConstraint("recused OR (score IS NOT NULL AND recommendation IS NOT NULL)", name="complete"),
-        # One opinion per expert per application (a recused expert gives none).
-        sa.UniqueConstraint("application_id", "expert_name"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id", ondelete="CASCADE"), index=True)
-    expert_name: Mapped[str] = mapped_column(sa.String(64))
-    recused: Mapped[bool] = mapped_column(default=False)  # declared a conflict with the company: counts for nothing
-    score: Mapped[int | None] = mapped_column()
-    recommendation: Mapped[Recommendation | None] = mapped_column(enum_column(Recommendation))
-    comment: Mapped[str] = mapped_column(sa.Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
-
-    application = relationship("Application", back_populates="reviews")
-
-
-class Objection(db.Model):
-    """A named written objection filed while the batch is on public notice."""
-
-    __tablename__ = "objection"
-    __table_args__ = (sa.Index("ix_objection_batch_state", "batch_id", "state"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"))
-    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(64))
-    phone: Mapped[str] = mapped_column(sa.String(32))
-    organisation: Mapped[str] = mapped_column(sa.String(128), default="")
-    reason: Mapped[str] = mapped_column(sa.Text)
-    state: Mapped[ObjectionState] = mapped_column(enum_column(ObjectionState), default=ObjectionState.OPEN)
-    resolution: Mapped[str | None] = mapped_column(sa.Text)
-    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ip: Mapped[str | None] = mapped_column(sa.String(45))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
-    version_id: Mapped[int] = mapped_column(default=1)
-
-    batch = relationship("Batch")
-    application = relationship("Application")
-
-    __mapper_args__ = {"version_id_col": version_id}

@@ -6,15 +6,18 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import Role, User
 from portal.applications.models import Application, Submission
 from portal.applications.permissions import can_edit_application, can_view_application, is_applicant
-from portal.audit.services import record
+from portal.audit.services import history, record
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
+from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
-from portal.core.errors import DomainError, NotFound, PermissionDenied, StaleObject
+from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.outbox import APPLICATION, queue
+from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
-from portal.search.outbox import APPLICATION, queue
+from portal.products.signals import product_changed
 from portal.workflow import APPLICATION as APPLICATION_FLOW
 from portal.workflow import ApplicationState, BatchState, transition
 
@@ -103,9 +106,16 @@ def batch_is_open(batch: Batch, now=None) -> bool:
     return batch.state is BatchState.OPEN and (batch.closes_at is None or now < batch.closes_at)
 
 
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version_id:
-        raise StaleObject()
+def company_applications(actor, state: str = ""):
+    """The actor's company's applications, newest change first; `state` a state value to keep only those."""
+    query = (
+        select(Application)
+        .where(Application.company_id == actor.company_id)
+        .order_by(Application.updated_at.desc(), Application.id.desc())
+    )
+    if state in ApplicationState._value2member_map_:
+        query = query.where(Application.state == ApplicationState(state))
+    return query
 
 
 def get_application(actor, application_id: int) -> Application:
@@ -242,7 +252,7 @@ def update_application(actor, application: Application, statement: str, version:
         raise PermissionDenied()
     if not can_edit_application(actor, application):
         raise DomainError(f"申报当前状态为「{application.state.label}」，不能修改。")
-    _check_version(application, version)
+    check_version(application, version, required=False)
     statement = (statement or "").strip()
     if len(statement) > MAX_STATEMENT:
         raise DomainError(f"申报说明最多 {MAX_STATEMENT} 个字符（现为 {len(statement)} 个）。", field="statement")
@@ -260,7 +270,7 @@ def submit_application(actor, application: Application, version: int | None = No
     if not is_applicant(actor, application):
         raise PermissionDenied()
     APPLICATION_FLOW.advance(application.state, "submit")  # an illegal state raises the workflow's message
-    _check_version(application, version)
+    check_version(application, version, required=False)
     failures = eligibility_failures(application)
     if failures:
         raise NotEligible(failures)
@@ -289,6 +299,14 @@ def submit_application(actor, application: Application, version: int | None = No
     return submission
 
 
+def save_application(actor, application: Application, statement: str, version, *, submit: bool) -> Submission | None:
+    """The company's form: save the statement while it may be edited, then submit when asked (one version check)."""
+    if can_edit_application(actor, application):
+        update_application(actor, application, statement, version)
+        version = None  # checked once; the save above bumps it on flush
+    return submit_application(actor, application, version) if submit else None
+
+
 def withdraw_application(actor, application: Application, reason: str, version: int | None = None) -> Application:
     """The company takes its application back before a decision; a reason is required. The caller commits."""
     if not can_view_application(actor, application):
@@ -296,7 +314,7 @@ def withdraw_application(actor, application: Application, reason: str, version: 
     if not is_applicant(actor, application):
         raise PermissionDenied()
     APPLICATION_FLOW.advance(application.state, "withdraw")
-    _check_version(application, version)
+    check_version(application, version, required=False)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写撤回原因。", field="reason")
@@ -314,6 +332,42 @@ def company_users(company_id: int) -> list[User]:
     return db.session.scalars(
         select(User).where(User.company_id == company_id, User.role == Role.MANUFACTURER, User.active.is_(True))
     ).all()
+
+
+def return_comment(application: Application) -> str | None:
+    """What the reviewer asked the company to change, while the application waits for it."""
+    if application.state is not ApplicationState.RETURNED:
+        return None
+    if application.submissions and application.submissions[-1].return_comment:
+        return application.submissions[-1].return_comment
+    for event in reversed(history(application)):  # the audit log has it even if the round was not annotated
+        if event.action == "application.return":
+            return event.comment
+    return None
+
+
+def mark_changed(application: Application) -> None:
+    """After a reviewer's step: bump the time, check the version now, queue the index update."""
+    application.updated_at = timeutil.utcnow()
+    db.session.flush()  # the version check happens here: a concurrent change raises StaleDataError
+    queue("application", application.id)
+
+
+@product_changed.connect
+def _reindex_applications(product, *, fields) -> None:
+    """Applications are indexed with their product's data (state filters included)."""
+    for application_id in db.session.scalars(select(Application.id).where(Application.product_id == product.id)):
+        queue(APPLICATION, application_id)
+
+
+@entry_delisted.connect
+def _tell_company_of_delisting(entry, *, actor, reason: str) -> None:
+    if entry.application is not None:
+        notify_company(
+            entry.application,
+            f"产品调出目录：{entry.product_name}",
+            f"{entry.catalogue.name}已于 {entry.delisted_on:%Y-%m-%d} 调出该产品。原因：{reason}",
+        )
 
 
 def notify_company(application: Application, title: str, body: str = "") -> None:

@@ -1,8 +1,7 @@
 """The company's applications: list, apply a product to an open batch, draft, submit, resubmit, withdraw."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.applications.forms import ApplicationForm, WithdrawForm
@@ -16,26 +15,31 @@ from portal.applications.permissions import (
 from portal.applications.progress import progress
 from portal.applications.services import (
     NotEligible,
+    company_applications,
     create_application,
     eligibility_failures,
     get_application,
     missing_attachments,
     next_action,
-    submit_application,
-    update_application,
+    return_comment,
+    save_application,
+    snapshot_rows,
     withdraw_application,
 )
 from portal.audit.services import history
 from portal.catalogue.models import Batch
 from portal.core.access import roles
-from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
-from portal.core.persistence import commit_or_stale, parse_version
+from portal.core.persistence import parse_version
+from portal.core.unit import run, submit
+from portal.core.web import found, paginate
 from portal.extensions import db
 from portal.products.services import get_own_product
 from portal.workflow import ApplicationState
 
 bp = Blueprint("applications", __name__)
+bp.add_app_template_global(snapshot_rows, "snapshot_rows")  # the review pages show submissions too
+
 COMPANY = {Role.MANUFACTURER}
 
 ACCESS = {
@@ -45,38 +49,26 @@ ACCESS = {
     "applications.withdraw": COMPANY,
 }
 
+
 @bp.app_context_processor
 def _helpers():
     return {"application_progress": progress}
 
 
 def _own_product(product_id: int):
-    try:
-        return get_own_product(current_user, product_id)
-    except NotFound:
-        abort(404)
+    return found(get_own_product, product_id)
 
 
 def _visible_application(application_id: int) -> Application:
     """An application the user may see; anything else is a plain 404, also on POST."""
-    try:
-        return get_application(current_user, application_id)
-    except NotFound:
-        abort(404)
+    return found(get_application, application_id)
 
 
 @bp.route("/applications")
 @roles(Role.MANUFACTURER)
 def index():
-    query = (
-        select(Application)
-        .where(Application.company_id == current_user.company_id)
-        .order_by(Application.updated_at.desc(), Application.id.desc())
-    )
     state = request.args.get("state", "")
-    if state in ApplicationState._value2member_map_:
-        query = query.where(Application.state == ApplicationState(state))
-    page = db.paginate(query, per_page=current_app.config["PORTAL_PAGE_SIZE"], max_per_page=200)
+    page = paginate(company_applications(current_user, state))
     return render_template(
         "applications/index.html", page=page, state=state, states=ApplicationState, next_action=next_action
     )
@@ -88,13 +80,11 @@ def create(product_id, batch_id):
     """Apply an existing product to an open batch: nothing is typed twice."""
     product = _own_product(product_id)
     batch = db.session.get(Batch, batch_id) or abort(404)
-    try:
-        application = create_application(current_user, product, batch)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    created = run(create_application, current_user, product, batch)
+    if not created.ok:
+        flash(created.error.message, "error")
         return redirect(url_for("products.show", product_id=product.id))
+    application = created.value
     flash(f"已创建「{batch.catalogue.name}」{batch.name}的申报草稿，请填写申报说明后提交。", "success")
     return redirect(url_for("applications.show", application_id=application.id))
 
@@ -114,21 +104,10 @@ def _render(application, form, withdraw_form, failures=None, status=200):
             can_withdraw=can_withdraw_application(current_user, application),
             is_applicant=is_applicant(current_user, application),
             events=history(application),
-            returned_comment=_last_return_comment(application),
+            returned_comment=return_comment(application),
         ),
         status,
     )
-
-
-def _last_return_comment(application) -> str | None:
-    if application.state is not ApplicationState.RETURNED:
-        return None
-    if application.submissions and application.submissions[-1].return_comment:
-        return application.submissions[-1].return_comment
-    for event in reversed(history(application)):  # the audit log has it even if the round was not annotated
-        if event.action == "application.return":
-            return event.comment
-    return None
 
 
 def _forms(application):
@@ -151,21 +130,13 @@ def show(application_id):
         abort(404)
     submitting = request.form.get("action") == "submit"
     version = parse_version(form.version_id.data)
-    failures = None
-    try:
-        if can_edit_application(current_user, application):
-            update_application(current_user, application, form.statement.data, version)
-            version = None  # checked once; the save above bumps it on flush
-        if submitting:
-            submission = submit_application(current_user, application, version)
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotEligible):
-            failures = exc.failures  # listed beside the form, each on its own line
-        else:
-            attach_error(form, exc)
-        return _render(application, form, withdraw_form, failures)
+    saved = run(save_application, current_user, application, form.statement.data, version, submit=submitting)
+    if not saved.ok:
+        if isinstance(saved.error, NotEligible):
+            return _render(application, form, withdraw_form, saved.error.failures)  # each on its own line
+        attach_error(form, saved.error)
+        return _render(application, form, withdraw_form)
+    submission = saved.value
     if submitting:
         flash(f"已提交（第 {submission.round} 轮），请等待审核。", "success")
     else:
@@ -180,14 +151,8 @@ def withdraw(application_id):
     withdraw_form = WithdrawForm()
     form = ApplicationForm(formdata=None, obj=application)
     form.version_id.data = application.version_id
-    try:
-        withdraw_application(
-            current_user, application, withdraw_form.reason.data, parse_version(withdraw_form.version_id.data)
-        )
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        attach_error(withdraw_form, exc)
+    reason, version = withdraw_form.reason.data, parse_version(withdraw_form.version_id.data)
+    if not submit(withdraw_form, withdraw_application, current_user, application, reason, version).ok:
         return _render(application, form, withdraw_form)
     flash("申报已撤回。", "success")
     return redirect(url_for("applications.show", application_id=application.id))

@@ -6,9 +6,11 @@ import unicodedata
 import click
 from flask.cli import AppGroup
 
-from portal.assessments.services import send_reminders, status_report
-from portal.core.errors import DomainError
+from portal.assessments.reminders import send_reminders
+from portal.assessments.services import status_report
+from portal.core.unit import run_cli
 from portal.extensions import db
+from portal.notifications.services import deliver_pending
 
 assessments_cli = AppGroup("assessments", help="入院评估")
 
@@ -38,10 +40,7 @@ def _pad(text: str, width: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
 def status(catalogue_code, batch_name, as_json):
     """Per hospital: total, decided, on time, late, open, and the next due date."""
-    try:
-        rows = status_report(catalogue_code, batch_name)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    rows = run_cli(status_report, catalogue_code, batch_name)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -69,14 +68,12 @@ def status(catalogue_code, batch_name, as_json):
 @click.option("--dry-run", is_flag=True, help="只列出将要发送的提醒，不发送也不记录")
 def remind(dry_run):
     """Send due-in-7, due-in-3 and overdue reminders, each once per assessment (run daily by cron)."""
-    batches = send_reminders(dry_run=dry_run)
     if dry_run:
+        batches = send_reminders(dry_run=True)
         db.session.rollback()
     else:
-        db.session.commit()
-        from portal.notifications.services import deliver_pending
-
-        deliver_pending(limit=500)
+        batches = run_cli(send_reminders)
+        deliver_pending(limit=500)  # the day's reminders go out now, not 50 at a time
     for batch in batches:
         who = f"{len(batch.recipients)} 位用户" if batch.recipients else "无医院用户，未通知"
         click.echo(f"{batch.hospital.name}：{batch.kind.label} {len(batch.items)} 项（{who}）")
@@ -91,12 +88,7 @@ def import_command(path):
     from portal.accounts.system import system_actor
     from portal.assessments.importer import import_decisions
 
-    try:
-        result = import_decisions(system_actor(), path)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    result = run_cli(import_decisions, system_actor(), path)  # a user row: decisions need a decider
     click.echo(
         f"已导入 {result.decided} 项决定（其中逾期 {result.late} 项），{result.unchanged} 项已是该决定、未改动。"
     )

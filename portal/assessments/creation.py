@@ -17,6 +17,7 @@ from portal.assessments import tally
 from portal.assessments.models import Assessment
 from portal.assessments.notices import tell_hospitals
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
+from portal.catalogue.signals import batch_listed
 from portal.core.timeutil import due_at, utcnow
 from portal.directory.models import Hospital
 from portal.extensions import db
@@ -80,3 +81,8 @@ def _new_per_hospital(batch_id: int, created_at) -> Counter:
         .group_by(Assessment.hospital_id)
     )
     return Counter(dict(rows.all()))
+
+
+@batch_listed.connect
+def _assess_imported(batch: Batch, *, listed_on: date) -> int:
+    return create_assessments(batch, listed_on)

@@ -27,15 +27,4 @@ class BulkForm(PortalForm):
     reason = StringField("不适用理由", validators=[Optional(), Length(max=2000, message="理由不能超过 2000 字。")])
 
 
-class TokenForm(PortalForm):
-    name = StringField(
-        "令牌名称",
-        validators=[DataRequired("请为令牌填写一个名称。"), Length(max=64, message="名称不能超过 64 个字符。")],
-    )
-
-
-class ConfirmForm(PortalForm):
-    """A POST with only its CSRF token (regenerate, revoke)."""
-
-
-__all__ = ["BulkForm", "ConfirmForm", "DecisionForm", "EventForm", "EventKind", "TokenForm"]
+__all__ = ["BulkForm", "DecisionForm", "EventForm", "EventKind"]

@@ -18,10 +18,10 @@ from portal.audit.services import record
 from portal.catalogue.models import Entry, EntryStatus
 from portal.core import timeutil
 from portal.core.errors import DomainError
-from portal.core.identifiers import normalise
 from portal.core.tabular import Row, RowError, read_table
 from portal.directory.models import Hospital
 from portal.extensions import db
+from portal.products.identifiers import normalise
 
 REQUIRED = ("医院名称", "注册证编号", "结论", "决定日期")
 FIELD_COLUMNS = {"outcome": "结论", "reason": "理由", "version": "结论"}

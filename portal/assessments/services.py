@@ -5,31 +5,24 @@ changes go through `portal.workflow.transition` (which writes the audit log); th
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import contains_eager
 
 from portal.assessments import compliance
-from portal.assessments.models import (
-    Assessment,
-    AssessmentEvent,
-    AssessmentTally,
-    EventKind,
-    Outcome,
-    Reminder,
-    ReminderKind,
-)
+from portal.assessments.models import Assessment, AssessmentEvent, AssessmentTally, EventKind, Outcome
 from portal.assessments.permissions import require_assess
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
-from portal.core.errors import DomainError, IllegalTransition, NotFound, StaleObject
-from portal.core.identifiers import normalise
+from portal.core.errors import DomainError, IllegalTransition, NotFound
 from portal.core.inputs import parse_int
-from portal.directory.models import Hospital
+from portal.core.persistence import check_version
 from portal.extensions import db
+from portal.products.identifiers import normalise
 from portal.workflow import ASSESSMENT, AssessmentState, transition
 
 OPEN_STATES = (AssessmentState.PENDING, AssessmentState.IN_REVIEW)
@@ -56,21 +49,11 @@ def get_assessment(actor, assessment_id) -> Assessment:
     return assessment
 
 
-def _check_version(assessment, version) -> None:
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise DomainError("版本号无效，请刷新页面后重试。", field="version") from None
-    if version != assessment.version_id:
-        raise StaleObject()
-
-
 # Actions ----------------------------------------------------------------------------------------------------
 
 
 def start_assessment(actor, assessment, *, comment: str | None = None) -> Assessment:
+    """pending → in_review without a dated step (matchmaking: the hospital agreed to a product's trial)."""
     require_assess(actor, assessment)
     transition(ASSESSMENT, assessment, "start", actor, comment=comment)
     return assessment
@@ -89,7 +72,7 @@ def add_event(
 ) -> AssessmentEvent:
     """Log a dated step (科室申请, 委员会审议) or a note. A step on a pending assessment starts it."""
     require_assess(actor, assessment)
-    _check_version(assessment, version)
+    check_version(assessment, version, required=False)
     try:
         kind = EventKind(kind)
     except ValueError:
@@ -134,7 +117,7 @@ def decide(
     """Record the hospital's decision. After the due date it is accepted and marked late. A changed decision
     replaces the current one; every decision stays in the events and the audit log."""
     require_assess(actor, assessment)
-    _check_version(assessment, version)
+    check_version(assessment, version, required=False)
     try:
         outcome = Outcome(outcome)
     except ValueError:
@@ -197,6 +180,11 @@ def bulk_not_applicable(actor, assessments, reason: str, *, now: datetime | None
     return len(assessments)
 
 
+@entry_delisted.connect
+def _close_delisted(entry, *, actor, reason: str) -> int:
+    return close_for_entry(actor, entry, comment=f"产品已调出目录，无需评估：{reason}")
+
+
 def close_for_entry(actor, entry, *, comment: str = "产品已调出目录") -> int:
     """Close the open assessments of a delisted entry (for the reviewers' delisting); returns how many."""
     open_ones = db.session.scalars(
@@ -237,8 +225,10 @@ def _has_department(department: str):
     return sa.exists(sa.select(1).select_from(values).where(values.c.value == department))
 
 
-def queue_query(hospital_id: int, filters: QueueFilters, now: datetime | None = None):
-    """The hospital's assessments (entry and batch loaded): open overdue first, then open by due date, then done."""
+def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
+    """The actor's hospital's assessments (entry and batch loaded): open overdue first, then open by due date,
+    then done. Anyone without a hospital gets none."""
+    hospital_id = getattr(actor, "hospital_id", None)
     now = now or timeutil.utcnow()
     query = (
         sa.select(Assessment)
@@ -342,108 +332,3 @@ def status_report(catalogue_code: str | None = None, batch_name: str | None = No
         if db.session.scalar(exists.limit(1)) is None:
             raise NotFound(f"没有名为 {batch_name} 的批次。")
     return compliance.status_rows(catalogue, batch_name, now)
-
-
-# Reminders --------------------------------------------------------------------------------------------------
-
-REMINDER_TITLES = {
-    ReminderKind.DUE_IN_7: "入院评估提醒：{n} 项将在 7 天内到期",
-    ReminderKind.DUE_IN_3: "入院评估提醒：{n} 项将在 3 天内到期",
-    ReminderKind.OVERDUE: "入院评估逾期：{n} 项已超过截止日期",
-}
-
-
-def _reminder_conditions(kind: ReminderKind, now: datetime):
-    """Which open assessments a reminder kind is for, in Shanghai calendar days."""
-    today = timeutil.today_shanghai(now)
-    is_open = Assessment.state.in_(OPEN_STATES)
-    end_of = timeutil.end_of_day_shanghai
-    if kind is ReminderKind.OVERDUE:
-        return sa.and_(is_open, Assessment.due_at < now)
-    if kind is ReminderKind.DUE_IN_3:  # due today .. in 3 days
-        return sa.and_(is_open, Assessment.due_at >= now, Assessment.due_at <= end_of(today + timedelta(days=3)))
-    return sa.and_(  # due in 4 .. 7 days
-        is_open,
-        Assessment.due_at > end_of(today + timedelta(days=3)),
-        Assessment.due_at <= end_of(today + timedelta(days=7)),
-    )
-
-
-@dataclass
-class ReminderBatch:
-    hospital: Hospital
-    kind: ReminderKind
-    items: list  # (Assessment, Entry, Batch)
-    recipients: list
-
-
-def send_reminders(*, dry_run: bool = False, now: datetime | None = None) -> list[ReminderBatch]:
-    """Each reminder kind goes out once per assessment. The Reminder rows are claimed with INSERT … ON CONFLICT
-    DO NOTHING RETURNING, so two overlapping runs never both send one; one notification per hospital and kind
-    lists the items. The caller commits (or, for a dry run, rolls back)."""
-    from portal.accounts.models import Role, User
-    from portal.notifications.services import notify
-
-    now = now or timeutil.utcnow()
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    sent = []
-    for kind in (ReminderKind.OVERDUE, ReminderKind.DUE_IN_3, ReminderKind.DUE_IN_7):
-        not_sent = ~sa.exists(sa.select(1).where(Reminder.assessment_id == Assessment.id, Reminder.kind == kind))
-        candidates = sa.select(Assessment.id).where(_reminder_conditions(kind, now), not_sent)
-        if dry_run:
-            ids = list(db.session.scalars(candidates))
-        else:
-            statement = (
-                dialect.insert(Reminder)
-                .from_select(
-                    ["assessment_id", "kind", "sent_at"],
-                    sa.select(
-                        Assessment.id,
-                        sa.literal(kind.value),
-                        sa.literal(now, Reminder.sent_at.type),
-                    ).where(_reminder_conditions(kind, now), not_sent),
-                )
-                .on_conflict_do_nothing(index_elements=["assessment_id", "kind"])
-                .returning(Reminder.assessment_id)
-            )
-            ids = list(db.session.scalars(statement))
-        if not ids:
-            continue
-        by_hospital: dict[int, list] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            rows = db.session.execute(
-                sa.select(Assessment, Entry, Batch)
-                .join(Entry, Entry.id == Assessment.entry_id)
-                .join(Batch, Batch.id == Assessment.batch_id)
-                .where(Assessment.id.in_(chunk))
-            ).all()
-            for row in rows:
-                by_hospital.setdefault(row[0].hospital_id, []).append(tuple(row))
-        hospitals = {h.id: h for h in db.session.scalars(sa.select(Hospital).where(Hospital.id.in_(by_hospital)))}
-        for hospital_id, items in sorted(by_hospital.items()):
-            items.sort(key=lambda item: (item[0].due_at, item[1].product_name))
-            users = db.session.scalars(
-                sa.select(User).where(User.role == Role.HOSPITAL, User.hospital_id == hospital_id, User.active)
-            ).all()
-            batch = ReminderBatch(hospitals[hospital_id], kind, items, users)
-            if not dry_run and users:
-                notify(users, REMINDER_TITLES[kind].format(n=len(items)), _reminder_body(batch, now), _link(kind))
-            sent.append(batch)
-    return sent
-
-
-def _link(kind: ReminderKind) -> str:
-    return "/assessments?state=overdue" if kind is ReminderKind.OVERDUE else "/assessments?state=open"
-
-
-def _reminder_body(batch: ReminderBatch, now) -> str:
-    lines = [f"{batch.hospital.name}："]
-    for assessment, entry, b in batch.items[:50]:
-        left = timeutil.days_left(assessment.due_at, now)
-        when = f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"剩余 {left} 天")
-        due = timeutil.to_shanghai(assessment.due_at)
-        lines.append(f"· {entry.product_name}（{entry.manufacturer}，{b.name}）截止 {due:%Y-%m-%d}，{when}")
-    if len(batch.items) > 50:
-        lines.append(f"……另有 {len(batch.items) - 50} 项，请登录平台查看。")
-    return "\n".join(lines)

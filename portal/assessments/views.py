@@ -1,4 +1,4 @@
-"""Hospital assessment pages (queue, assessment, calendar feed, API tokens) and reviewers' compliance pages."""
+"""Hospital assessment pages (queue, assessment, calendar feed) and reviewers' compliance pages."""
 
 import sqlalchemy as sa
 from flask import (
@@ -14,20 +14,19 @@ from flask import (
 )
 from flask_login import current_user
 
-from portal.accounts import tokens
 from portal.accounts.models import Role
 from portal.assessments import calendar, compliance, exports, services
-from portal.assessments.forms import BulkForm, ConfirmForm, DecisionForm, EventForm, TokenForm
+from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
 from portal.catalogue.models import Batch
 from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError, NotFound
-from portal.core.forms import attach_error
+from portal.core.errors import NotFound
+from portal.core.forms import ConfirmForm
 from portal.core.inputs import parse_int
-from portal.core.persistence import commit_or_stale
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
+from portal.core.unit import perform, submit
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.products.permissions import public_attachments
@@ -46,8 +45,6 @@ ACCESS = {
     "assessments.decide": HOSPITAL,
     "assessments.calendar_settings": HOSPITAL,
     "assessments.calendar_feed": PUBLIC,
-    "assessments.api_tokens": HOSPITAL,
-    "assessments.api_token_revoke": HOSPITAL,
     "assessments.compliance_index": COMPLIANCE,
     "assessments.compliance_batch": COMPLIANCE,
     "assessments.compliance_hospital": COMPLIANCE,
@@ -67,7 +64,7 @@ def _page(query, per_page=None):
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
     filters = services.parse_filters(request.args)
     hospital_id = current_user.hospital_id
-    page = _page(services.queue_query(hospital_id, filters))
+    page = _page(services.queue_query(current_user, filters))
     updates = compliance.hospital_updates(hospital_id, open_only=False)
     return (
         render_template(
@@ -103,16 +100,11 @@ def bulk():
         items = db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids))).all() if ids else []
         if len(items) != len(set(ids)):
             abort(404)
-        try:
-            count = services.bulk_not_applicable(current_user, items, form.reason.data)
-            commit_or_stale()
-        except NotFound:
+        outcome = submit(form, services.bulk_not_applicable, current_user, items, form.reason.data)
+        if isinstance(outcome.error, NotFound):
             abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(f"已将 {count} 项标记为「不适用」。", "success")
+        if outcome.ok:
+            flash(f"已将 {outcome.value} 项标记为「不适用」。", "success")
             return redirect(url_for("assessments.queue", **request.args))
     return _render_queue(form, ids, 400)
 
@@ -123,7 +115,7 @@ def bulk():
 def export(fmt):
     """The hospital's own queue with the current filters (never another hospital's rows)."""
     filters = services.parse_filters(request.args)
-    items = db.session.scalars(services.queue_query(current_user.hospital_id, filters)).all()
+    items = db.session.scalars(services.queue_query(current_user, filters)).all()
     name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
     return spreadsheet.respond(fmt, name, [exports.item_sheet(items)])
 
@@ -183,21 +175,18 @@ def add_event(assessment_id):
     assessment = _own(assessment_id)
     form = EventForm()
     if form.validate_on_submit():
-        try:
-            services.add_event(
-                current_user,
-                assessment,
-                form.kind.data,
-                form.occurred_on.data,
-                form.note.data,
-                committee=form.committee.data,
-                version=form.version.data,
-            )
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        added = submit(
+            form,
+            services.add_event,
+            current_user,
+            assessment,
+            form.kind.data,
+            form.occurred_on.data,
+            form.note.data,
+            committee=form.committee.data,
+            version=form.version.data,
+        )
+        if added.ok:
             flash("已添加评估记录。", "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
     assessment = db.session.get(Assessment, assessment_id)
@@ -210,13 +199,10 @@ def decide(assessment_id):
     assessment = _own(assessment_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            services.decide(current_user, assessment, form.outcome.data, form.reason.data, form.version.data)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        decided = submit(
+            form, services.decide, current_user, assessment, form.outcome.data, form.reason.data, form.version.data
+        )
+        if decided.ok:
             late = "（已超过截止日期，记为逾期完成）" if assessment.is_late else ""
             flash(f"已记录评估结论：{assessment.outcome.label}{late}。", "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
@@ -234,8 +220,7 @@ def calendar_settings():
     feed_url, replaced = None, False
     if form.validate_on_submit():
         replaced = current_user.hospital.calendar_token_hash is not None  # only then did an old address stop
-        token = calendar.regenerate_calendar_token(current_user)
-        db.session.commit()
+        token = perform(calendar.regenerate_calendar_token, current_user)
         feed_url = url_for("assessments.calendar_feed", token=token, _external=True)
     return render_template(
         "assessments/calendar.html",
@@ -255,55 +240,6 @@ def calendar_feed(token):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
-
-
-# API tokens (the pages are here because only hospital users have them) -------------------------------------
-
-
-@bp.route("/account/api-tokens", methods=["GET", "POST"])
-@roles(Role.HOSPITAL)
-def api_tokens():
-    form = TokenForm()
-    new_token = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _row, new_token = tokens.create_token(current_user, form.name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
-            form = TokenForm(formdata=None)
-    elif request.method == "POST":
-        status = 400
-    return (
-        render_template(
-            "assessments/api_tokens.html",
-            form=form,
-            new_token=new_token,
-            rows=tokens.list_tokens(current_user),
-            revoke_form=ConfirmForm(formdata=None),
-        ),
-        status,
-    )
-
-
-@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
-@roles(Role.HOSPITAL)
-def api_token_revoke(token_id):
-    try:
-        row = tokens.get_own_token(current_user, token_id)
-    except NotFound:
-        abort(404)
-    if ConfirmForm().validate_on_submit():
-        tokens.revoke_token(current_user, row)
-        db.session.commit()
-        flash(f"令牌「{row.name}」已吊销，使用它的系统将无法再访问。", "success")
-    else:
-        flash("表单已过期，请刷新页面后重试。", "error")
-    return redirect(url_for("assessments.api_tokens"))
 
 
 # Compliance (reviewers, administrators) ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """One helper writes every audit event; it joins the caller's transaction (no commit here)."""
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from portal.audit.models import AuditEvent
+from portal.core.access import access_denied
 from portal.extensions import db
 
 
@@ -28,10 +30,17 @@ def record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session. `obj` is any model with an id; states may be enums."""
-    obj, actor = _unproxy(obj), _unproxy(actor)
+    obj = _unproxy(obj)
     if obj is not None and obj.id is None:
         db.session.flush()
-    ev = AuditEvent(
+    ev = _event(action, actor, subject, obj, from_state, to_state, comment, data)
+    db.session.add(ev)
+    return ev
+
+
+def _event(action, actor, subject, obj, from_state, to_state, comment, data) -> AuditEvent:
+    actor = _unproxy(actor)
+    return AuditEvent(
         actor_id=getattr(actor, "id", None),
         subject=subject or getattr(actor, "email", None),
         action=action,
@@ -43,8 +52,15 @@ def record(
         ip=_client_ip(),
         data=data,
     )
-    db.session.add(ev)
-    return ev
+
+
+@access_denied.connect
+def _record_denial(app, *, user, reason: str, endpoint, path) -> None:
+    """Written on a connection of its own: the refused request rolls back, its denial stays."""
+    ev = _event("access.denied", user, None, None, None, None, reason, {"endpoint": endpoint, "path": path})
+    values = {c.key: getattr(ev, c.key) for c in AuditEvent.__table__.columns if getattr(ev, c.key) is not None}
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(AuditEvent).values(**values))
 
 
 def history(obj) -> list[AuditEvent]:

@@ -5,8 +5,9 @@ from flask.cli import AppGroup
 
 from portal.catalogue.models import Scope
 from portal.catalogue.services import ALL_PRODUCT_TYPES, save_catalogue
+from portal.core.actors import COMMAND_LINE
 from portal.core.errors import DomainError
-from portal.extensions import db
+from portal.core.unit import run_cli
 
 catalogue_cli = AppGroup("catalogue", help="目录管理")
 
@@ -36,10 +37,9 @@ def create(
     code, name, scope, district, deadline_days, notice_days, allow_class_one, first_approved_after, product_types
 ):
     """Create a catalogue with its eligibility rules (DESIGN §4, §6)."""
-    try:
-        cutoff = parse_date_option("--first-approved-after", first_approved_after)
-        catalogue = save_catalogue(
-            None,
+    catalogue = run_cli(
+        lambda: save_catalogue(
+            COMMAND_LINE,
             None,
             code=code,
             name=name,
@@ -49,11 +49,9 @@ def create(
             notice_days=notice_days,
             allows_class_one=allow_class_one,
             allowed_product_types=product_types.replace("，", ",").split(","),
-            first_approval_cutoff=cutoff,
+            first_approval_cutoff=parse_date_option("--first-approved-after", first_approved_after),
         )
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    )
     click.echo(f"已创建目录 {catalogue.code}：{catalogue.name}（{catalogue.scope_label}，评估期限 {deadline_days} 天）")
 
 
@@ -73,20 +71,18 @@ def import_command(file, catalogue_code, batch_name, published_on, assess):
             bar.length = total
             bar.update(done - bar.pos)
 
-        try:
-            result = import_batch(
-                None,
+        result = run_cli(
+            lambda: import_batch(
+                COMMAND_LINE,
                 file,
                 catalogue_code=catalogue_code,
                 batch_name=batch_name,
-                published_on=parse_date_option("--published-on", published_on),
+                published_on=parse_date_option("--published-on", published_on),  # a bad date is refused like a bad row
                 assess=assess,
                 progress=progress,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"{exc.message}\n（未导入任何数据）") from exc
-    db.session.commit()
+            ),
+            note="\n（未导入任何数据）",
+        )
     batch = result.batch
     created = "，新建" if result.batch_created else ""
     click.echo(

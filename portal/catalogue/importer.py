@@ -15,23 +15,25 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
+from portal.catalogue.signals import batch_listed
 from portal.core import timeutil
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
-from portal.core.identifiers import (
+from portal.core.outbox import ENTRY, queue
+from portal.core.reference import KEY_AREAS
+from portal.core.tabular import Row, RowError, TableErrors, read_table
+from portal.directory.identifiers import validate_uscc
+from portal.directory.models import Company
+from portal.extensions import db
+from portal.products.identifiers import (
     IVD_CATEGORY_CODE,
     KIND_DRUG,
     KIND_FILING,
     IdentifierError,
     parse_registration_no,
-    validate_uscc,
 )
-from portal.core.reference import KEY_AREAS
-from portal.core.tabular import Row, RowError, TableErrors, read_table
-from portal.directory.models import Company
-from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
-from portal.search.outbox import ENTRY, queue
-from portal.workflow import BatchState
+from portal.workflow import BATCH, BatchState, transition
 
 COLUMNS = (
     "产品名称",
@@ -181,10 +183,10 @@ class BatchPlan:
 
 
 def can_import(user, catalogue: Catalogue) -> bool:
-    """Administrators, and the reviewers of the catalogue (the command line, user None, always may)."""
-    if user is None or user.role is Role.ADMIN:
+    """Administrators, and the reviewers of the catalogue (a system actor, e.g. the command line, always may)."""
+    if is_system(user) or getattr(user, "role", None) is Role.ADMIN:  # None: refused
         return True
-    return user.role is Role.REVIEWER and any(c.id == catalogue.id for c in user.catalogues)
+    return getattr(user, "role", None) is Role.REVIEWER and any(c.id == catalogue.id for c in user.catalogues)
 
 
 def check_batch(
@@ -257,8 +259,6 @@ def import_batch(
 
 
 def _write(actor, plan: BatchPlan, assess: bool, progress, source: str) -> ImportResult:
-    from portal.assessments.creation import create_assessments
-
     catalogue, batch, batch_name, published_on, parsed = (plan.catalogue, plan.batch, plan.batch_name,
                                                            plan.published_on, plan.rows)  # fmt: skip
     today = timeutil.today_shanghai()
@@ -268,13 +268,12 @@ def _write(actor, plan: BatchPlan, assess: bool, progress, source: str) -> Impor
         batch = Batch(
             catalogue=catalogue,
             name=batch_name,
-            state=BatchState.PUBLISHED,
+            state=BatchState.DRAFT,
             published_on=day,
             published_at=timeutil.start_of_day_shanghai(day),
         )
         db.session.add(batch)
-        db.session.flush()
-        record("batch.imported", actor=actor, obj=batch, to_state=BatchState.PUBLISHED, comment=f"导入 {source}")
+        transition(BATCH, batch, "import_published", actor, comment=f"导入 {source}")
         result.batch_created = True
     result.batch = batch
     listed_on = batch.published_on or today
@@ -325,7 +324,8 @@ def _write(actor, plan: BatchPlan, assess: bool, progress, source: str) -> Impor
             progress(done, len(parsed))
     if assess:
         db.session.flush()
-        result.assessments = create_assessments(batch, published_on or batch.published_on or today)
+        listed_on = published_on or batch.published_on or today
+        result.assessments = sum(n for _, n in batch_listed.send(batch, listed_on=listed_on) if isinstance(n, int))
     if result.entries or result.assessments or result.batch_created:
         record(
             "catalogue.import",

@@ -7,17 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import LabelledEnum, UTCDateTime, enum_column, now_default
 from portal.extensions import db
-from portal.workflow import BatchState
+from portal.workflow import BatchState, EntryStatus
 
 
 class Scope(LabelledEnum):
     CITY = ("city", "市级")
     DISTRICT = ("district", "区级")
-
-
-class EntryStatus(LabelledEnum):
-    LISTED = ("listed", "在列")
-    DELISTED = ("delisted", "已调出")
 
 
 class Catalogue(db.Model):

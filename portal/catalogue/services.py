@@ -1,15 +1,22 @@
-"""Catalogues: creation and settings."""
+"""Catalogues: creation and settings; delisting an entry."""
 
 from datetime import date
 
+from sqlalchemy import func, select
+
 from portal.accounts.models import Role
 from portal.audit.services import record
-from portal.catalogue.models import Catalogue, Scope
+from portal.catalogue import permissions
+from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus, Scope
+from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
-from portal.core.errors import DomainError, PermissionDenied
+from portal.core.actors import is_system
+from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
 from portal.products.models import ProductType
+from portal.workflow import ENTRY, BatchState, transition
 
 ALL_PRODUCT_TYPES = tuple(t.value for t in ProductType)
 
@@ -29,9 +36,9 @@ def save_catalogue(
     first_approval_cutoff: date | None = None,
     description: str = "",
 ) -> Catalogue:
-    """Create (catalogue None) or update a catalogue, with its eligibility rules (DESIGN §4).
-    `actor` None is the command line."""
-    if actor is not None and actor.role is not Role.ADMIN:
+    """Create (catalogue None) or update a catalogue, with its eligibility rules (DESIGN §4): an administrator,
+    or a system actor."""
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
@@ -117,3 +124,91 @@ def entry_from_product(product, batch, listed_on, application=None):
         indications=product.indications,
         description=product.description,
     )
+
+
+# Delisting -----------------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    return (value or "").strip()
+
+
+def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) -> int:
+    """Take an entry off the catalogue (kept as history); open assessments close. Returns how many closed."""
+    if not permissions.can_delist(actor, entry):
+        raise PermissionDenied("只有负责该目录的审核人员可以调出目录产品。")
+    if entry.status is EntryStatus.DELISTED:
+        raise DomainError(f"该产品已于 {entry.delisted_on:%Y-%m-%d} 调出目录。")
+    reason = _text(reason)
+    if not reason:
+        raise DomainError("请填写调出原因。", field="reason")
+    if delisted_on is None:
+        raise DomainError("请填写调出日期。", field="delisted_on")
+    today = timeutil.today_shanghai()
+    if delisted_on > today:
+        raise DomainError("调出日期不能晚于今天。", field="delisted_on")
+    if delisted_on < entry.listed_on:
+        raise DomainError(f"调出日期不能早于入目录日期 {entry.listed_on:%Y-%m-%d}。", field="delisted_on")
+    entry.delisted_on, entry.delist_reason = delisted_on, reason
+    transition(ENTRY, entry, "delist", actor, comment=reason, data={"delisted_on": delisted_on.isoformat()})
+    # Assessments close and the company hears of it: both areas sit above the catalogue.
+    replies = entry_delisted.send(entry, actor=actor, reason=reason)
+    db.session.flush()
+    queue("entry", entry.id)
+    return sum(closed for _, closed in replies if isinstance(closed, int))
+
+
+# What the public catalogue pages show (any actor, logged in or not) --------------------------------------
+
+
+def catalogues_listed(actor) -> tuple[list[Catalogue], dict[int, int]]:
+    """Every catalogue, and how many entries each lists now."""
+    catalogues = db.session.scalars(select(Catalogue).order_by(Catalogue.id)).all()
+    rows = db.session.execute(
+        select(Entry.catalogue_id, func.count()).where(Entry.status == EntryStatus.LISTED).group_by(Entry.catalogue_id)
+    )
+    return catalogues, dict(rows.all())
+
+
+def published_batches(actor, catalogue: Catalogue) -> list[Batch]:
+    return db.session.scalars(
+        select(Batch)
+        .where(Batch.catalogue_id == catalogue.id, Batch.state == BatchState.PUBLISHED)
+        .order_by(Batch.published_at.desc(), Batch.id.desc())
+    ).all()
+
+
+def catalogue_history(actor, catalogue: Catalogue) -> tuple[list[dict], list[Entry]]:
+    """Each published batch (an update of the catalogue): how many it listed, how many since delisted; and the
+    latest 200 delistings."""
+    counts = {
+        (batch_id, status): n
+        for batch_id, status, n in db.session.execute(
+            select(Entry.batch_id, Entry.status, func.count())
+            .where(Entry.catalogue_id == catalogue.id)
+            .group_by(Entry.batch_id, Entry.status)
+        )
+    }
+    rows = [
+        {
+            "batch": b,
+            "listed": counts.get((b.id, EntryStatus.LISTED), 0) + counts.get((b.id, EntryStatus.DELISTED), 0),
+            "delisted": counts.get((b.id, EntryStatus.DELISTED), 0),
+        }
+        for b in published_batches(actor, catalogue)
+    ]
+    delisted = db.session.scalars(
+        select(Entry)
+        .where(Entry.catalogue_id == catalogue.id, Entry.status == EntryStatus.DELISTED)
+        .order_by(Entry.delisted_on.desc(), Entry.id)
+        .limit(200)
+    ).all()
+    return rows, delisted
+
+
+def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
+    """Any entry (listed or delisted) is public; `delist`: only for the reviewers of its catalogue."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or (delist and not permissions.can_delist(actor, entry)):
+        raise NotFound("未找到该目录产品。")
+    return entry

@@ -1,18 +1,20 @@
 """Public catalogue pages: the catalogues, one catalogue searched with facets, an entry, the update history."""
 
-from flask import Blueprint, abort, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
+from portal.accounts.models import Role
+from portal.catalogue import forms, services
 from portal.catalogue.services import get_by_code
-from portal.core.access import PUBLIC, public
-from portal.core.identifiers import IdentifierError, parse_registration_no
-from portal.extensions import db
+from portal.core import timeutil
+from portal.core.access import PUBLIC, public, roles
+from portal.core.unit import submit
+from portal.core.web import found
+from portal.products.identifiers import IdentifierError, parse_registration_no
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.products.permissions import public_attachments
 from portal.search import web
 from portal.search.views import render_search
-from portal.workflow import BatchState
 
 bp = Blueprint("catalogue", __name__)
 
@@ -22,29 +24,15 @@ ACCESS = {
     "catalogue.entry": PUBLIC,
     "catalogue.history": PUBLIC,
     "catalogue.export": PUBLIC,
+    "catalogue.entry_delist": {Role.REVIEWER},
 }
-
-
-def _listed_counts() -> dict[int, int]:
-    rows = db.session.execute(
-        select(Entry.catalogue_id, func.count()).where(Entry.status == EntryStatus.LISTED).group_by(Entry.catalogue_id)
-    )
-    return dict(rows.all())
 
 
 @bp.route("/catalogues")
 @public
 def index():
-    catalogues = db.session.scalars(select(Catalogue).order_by(Catalogue.id)).all()
-    return render_template("catalogue/index.html", catalogues=catalogues, counts=_listed_counts())
-
-
-def _published_batches(catalogue) -> list[Batch]:
-    return db.session.scalars(
-        select(Batch)
-        .where(Batch.catalogue_id == catalogue.id, Batch.state == BatchState.PUBLISHED)
-        .order_by(Batch.published_at.desc(), Batch.id.desc())
-    ).all()
+    catalogues, counts = services.catalogues_listed(current_user)
+    return render_template("catalogue/index.html", catalogues=catalogues, counts=counts)
 
 
 @bp.route("/catalogues/<code>")
@@ -57,7 +45,7 @@ def show(code):
         {"code": code},
         {"catalogue": str(catalogue.id)},
         catalogue=catalogue,
-        published=_published_batches(catalogue),
+        published=services.published_batches(current_user, catalogue),
     )
 
 
@@ -76,36 +64,14 @@ def export(code, fmt):
 def history(code):
     """Each published batch (an update of the catalogue): when, how many listed, how many since delisted."""
     catalogue = get_by_code(code) or abort(404)
-    batches = _published_batches(catalogue)
-    counts = {
-        (batch_id, status): n
-        for batch_id, status, n in db.session.execute(
-            select(Entry.batch_id, Entry.status, func.count())
-            .where(Entry.catalogue_id == catalogue.id)
-            .group_by(Entry.batch_id, Entry.status)
-        )
-    }
-    rows = [
-        {
-            "batch": b,
-            "listed": counts.get((b.id, EntryStatus.LISTED), 0) + counts.get((b.id, EntryStatus.DELISTED), 0),
-            "delisted": counts.get((b.id, EntryStatus.DELISTED), 0),
-        }
-        for b in batches
-    ]
-    delisted = db.session.scalars(
-        select(Entry)
-        .where(Entry.catalogue_id == catalogue.id, Entry.status == EntryStatus.DELISTED)
-        .order_by(Entry.delisted_on.desc(), Entry.id)
-        .limit(200)
-    ).all()
+    rows, delisted = services.catalogue_history(current_user, catalogue)
     return render_template("catalogue/history.html", catalogue=catalogue, rows=rows, delisted=delisted)
 
 
 @bp.route("/entries/<int:entry_id>")
 @public
 def entry(entry_id):
-    item = db.session.get(Entry, entry_id) or abort(404)
+    item = found(services.get_entry, entry_id)
     try:
         registration = parse_registration_no(item.registration_no, today=item.listed_on).summary_zh
     except IdentifierError:
@@ -125,3 +91,23 @@ def entry(entry_id):
         company=company,
         certificates=certificates,
     )
+
+
+# Delisting (reviewers) ---------------------------------------------------------------------------------
+
+
+@bp.route("/review/entries/<int:entry_id>/delist", methods=["GET", "POST"])
+@roles(Role.REVIEWER)
+def entry_delist(entry_id):
+    entry = found(services.get_entry, entry_id, delist=True)
+    form = forms.DelistForm()
+    if request.method == "GET":
+        form.delisted_on.data = timeutil.today_shanghai()
+    if form.validate_on_submit():
+        outcome = submit(
+            form, services.delist_entry, current_user, entry, reason=form.reason.data, delisted_on=form.delisted_on.data
+        )
+        if outcome.ok:
+            flash(f"已将「{entry.product_name}」调出目录，关闭了 {outcome.value} 项未完成的入院评估。", "success")
+            return redirect(url_for("catalogue.entry", entry_id=entry.id))
+    return render_template("catalogue/delist.html", entry=entry, form=form)

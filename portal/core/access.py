@@ -7,11 +7,17 @@ walks every route for every role and compares the outcome with those tables.
 from functools import wraps
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from portal.extensions import db
+
 PUBLIC = "public"
 ANY_USER = "any_user"
+
+# Sent with (app, user=, reason=, endpoint=, path=) when a request is refused; the audit area records it.
+access_denied = Namespace().signal("access-denied")
 
 
 def public(view):
@@ -39,18 +45,15 @@ def roles(*allowed):
 
 
 def deny(reason: str):
-    """Record a permission denial in the audit log (committed on its own) and answer 403."""
-    from portal.audit.services import record
-    from portal.extensions import db
-
+    """Abandon the request's changes, have the denial audited (it is kept on its own) and answer 403."""
     db.session.rollback()
-    record(
-        "access.denied",
-        actor=current_user if current_user.is_authenticated else None,
-        comment=reason,
-        data={"endpoint": request.endpoint, "path": request.path},
+    access_denied.send(
+        current_app._get_current_object(),
+        user=current_user if current_user.is_authenticated else None,
+        reason=reason,
+        endpoint=request.endpoint,
+        path=request.path,
     )
-    db.session.commit()
     abort(403)
 
 

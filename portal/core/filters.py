@@ -1,4 +1,4 @@
-"""Template helpers: Shanghai time, dates, labels."""
+"""Template helpers: Shanghai time, dates, labels (areas add their own through their blueprints)."""
 
 from flask import request, url_for
 
@@ -28,21 +28,9 @@ def _page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
-def _unread_notifications() -> dict:
-    from flask_login import current_user
-
-    from portal.notifications.services import unread_count
-
-    return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
-
-
 def register(app):
-    app.context_processor(_unread_notifications)
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(_date, "date")
     app.add_template_filter(_label, "label")
     app.jinja_env.globals["days_left"] = timeutil.days_left
     app.jinja_env.globals["page_url"] = _page_url
-    from portal.applications.services import snapshot_rows
-
-    app.jinja_env.globals["snapshot_rows"] = snapshot_rows

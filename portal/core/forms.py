@@ -29,6 +29,10 @@ def coerce_id(value) -> int:
     return number
 
 
+class ConfirmForm(PortalForm):
+    """A POST with only its CSRF token (regenerate, revoke)."""
+
+
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as select options."""
     return [SelectChoice(value, label) for value, label in pairs]

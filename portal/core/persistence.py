@@ -21,3 +21,19 @@ def parse_version(raw) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         return None
+
+
+def check_version(obj, expected, *, required: bool = True) -> None:
+    """The one version check: `expected` is the version_id the form or request was loaded with; another one
+    (or a garbled one) means someone else acted first. A missing version is stale too, unless the caller says
+    it may be left out (`required=False`: the API's optional field, services called on what was just loaded)."""
+    if expected is None or str(expected).strip() == "":
+        if required:
+            raise StaleObject("表单缺少版本信息，请刷新页面后重试。")
+        return
+    try:
+        expected = int(expected)
+    except (TypeError, ValueError):
+        raise StaleObject() from None
+    if expected != obj.version_id:
+        raise StaleObject()

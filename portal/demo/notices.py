@@ -9,18 +9,13 @@ from werkzeug.datastructures import FileStorage
 
 from portal.applications.models import Application
 from portal.applications.services import create_application, submit_application, update_application
+from portal.catalogue.batches import advance_batch, create_batch
 from portal.catalogue.models import Batch, Catalogue
 from portal.core import timeutil
 from portal.extensions import db
 from portal.products.samples import minimal_pdf
 from portal.products.services import ProductInput, add_attachment, create_product
-from portal.review.services import (
-    add_expert_review,
-    advance_batch,
-    create_batch,
-    pass_formal_check,
-    recommend_application,
-)
+from portal.review.services import add_expert_review, pass_formal_check, recommend_application
 
 KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
 EXPERTS = (("周教授", 5), ("吴主任", 4))

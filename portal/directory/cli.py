@@ -1,9 +1,9 @@
 import click
 from flask.cli import AppGroup
 
-from portal.core.errors import DomainError
+from portal.core.actors import COMMAND_LINE
+from portal.core.unit import run_cli
 from portal.directory.services import import_hospitals
-from portal.extensions import db
 
 hospitals_cli = AppGroup("hospitals", help="医疗机构管理")
 
@@ -18,10 +18,5 @@ def import_command(file):
             bar.length = total
             bar.update(done - bar.pos)
 
-        try:
-            result = import_hospitals(None, file, progress=progress)
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"{exc.message}（未导入任何数据）") from exc
-    db.session.commit()
+        result = run_cli(import_hospitals, COMMAND_LINE, file, progress=progress, note="（未导入任何数据）")
     click.echo(f"完成：新增 {result.created}，更新 {result.updated}，未变化 {result.unchanged}。")

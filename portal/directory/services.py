@@ -5,16 +5,17 @@ from dataclasses import dataclass
 from portal.accounts.models import Role
 from portal.audit.labels import field_changes
 from portal.audit.services import record
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, PermissionDenied
-from portal.core.identifiers import IdentifierError, validate_uscc
 from portal.core.reference import DISTRICTS
 from portal.core.tabular import RowError, TableErrors, read_table
+from portal.directory.identifiers import IdentifierError, validate_uscc
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and actor.role is not Role.ADMIN:
+    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
         raise PermissionDenied()
 
 

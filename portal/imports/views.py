@@ -10,8 +10,7 @@ from portal.accounts.models import Role
 from portal.core.access import roles
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.forms import PortalForm, attach_error, choices
-from portal.core.persistence import commit_or_stale
-from portal.extensions import db
+from portal.core.unit import run
 from portal.imports import services, staging
 
 bp = Blueprint("imports", __name__)
@@ -92,13 +91,11 @@ def confirm(token):
     staged = _staged(token)
     if not ConfirmForm().validate_on_submit():
         return _render_preview(staged, services.preview(current_user, staged), 400)
-    try:
-        summary = services.confirm(current_user, staged)
-        commit_or_stale()
-    except DomainError:
+    outcome = run(services.confirm, current_user, staged)
+    if not outcome.ok:
         # The database changed since the preview (e.g. another import): show the file's errors as they are now.
-        db.session.rollback()
         return _render_preview(staged, services.preview(current_user, staged), 409)
+    summary = outcome.value
     staging.discard(staged)
     flash(summary, "success")
     return redirect(url_for("imports.new"))

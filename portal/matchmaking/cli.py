@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from portal.extensions import db
+from portal.core.unit import run_cli
 from portal.matchmaking.meetings import send_meeting_reminders
 from portal.matchmaking.needs import expire_needs
 from portal.matchmaking.permissions import CRON
@@ -15,8 +15,7 @@ matchmaking_cli = AppGroup("matchmaking", help="医企对接")
 @matchmaking_cli.command("expire")
 def expire():
     """Close open needs whose date has passed (they are already hidden from companies)."""
-    count = expire_needs(CRON)
-    db.session.commit()
+    count = run_cli(expire_needs, CRON)
     deliver_pending(limit=500)
     click.echo(f"已关闭 {count} 条过期的临床需求。")
 
@@ -24,8 +23,7 @@ def expire():
 @matchmaking_cli.command("remind")
 def remind():
     """Remind both sides of each confirmed meeting the day before, once per meeting time."""
-    meetings = send_meeting_reminders()
-    db.session.commit()
+    meetings = run_cli(send_meeting_reminders)
     deliver_pending(limit=500)
     for meeting in meetings:
         click.echo(f"已提醒：对接 {meeting.match_id}（{meeting.match.hospital.name} · {meeting.match.company.name}）")

@@ -4,22 +4,12 @@ Another party's need, response or meeting is reported as missing (NotFound), nev
 existence is not revealed.
 """
 
-from dataclasses import dataclass
-
 from portal.accounts.models import Role
+from portal.core.actors import SystemActor
 from portal.core.errors import NotFound, PermissionDenied
 
-
-@dataclass(frozen=True)
-class SystemActor:
-    """The named actor of scheduled commands (audit subject); it has no user row."""
-
-    email: str
-    id: None = None
-    role: None = None
-
-
-CRON = SystemActor("system:matchmaking-cron")
+# The named actor of the scheduled commands (audit subject "system:matchmaking-cron"); it has no user row.
+CRON = SystemActor("matchmaking-cron")
 
 
 def _role(user):

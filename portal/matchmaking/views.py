@@ -5,10 +5,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.core import unit
 from portal.core.access import ANY_USER, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
-from portal.core.persistence import commit_or_stale
 from portal.extensions import db
 from portal.matchmaking import calendar, meetings, overview, pages, sessions
 from portal.matchmaking import needs as need_services
@@ -70,7 +70,7 @@ ACCESS = {
 
 
 def _done(message: str, endpoint: str, **values):
-    commit_or_stale()
+    unit.commit()  # mail follows the commit; a stale version is refused like any DomainError
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
 

@@ -1,12 +1,13 @@
 """Notifications: in the portal always, by e-mail when PORTAL_MAIL_SERVER is set.
 
 Mail goes into an outbox in the caller's transaction and is sent after the commit, never inside a request:
-the after-request hook only starts this process's sender thread (sender.py); `flask notifications send`
-(cron, or `--loop` as a worker) does the same from outside. Retries back off, so a failed send never loses
-or blocks the change. Any number of senders on any number of nodes may run at once: each row is claimed in
-its own committed transaction before it is sent (FOR UPDATE SKIP LOCKED on PostgreSQL, a conditional update
-on SQLite), so each message goes out once. A sender killed between sending and recording sends that message
-again after the claim lapses (the same Message-ID lets mail systems drop the copy).
+the commit (the `committed` signal of core/unit.py) only starts this process's sender thread (sender.py);
+`flask notifications send` (cron, or `--loop` as a worker) does the same from outside. Retries back off, so
+a failed send never loses or blocks the change. Any number of senders on any number of nodes may run at once:
+each row is claimed in its own committed transaction before it is sent (FOR UPDATE SKIP LOCKED on PostgreSQL,
+a conditional update on SQLite), so each message goes out once. A sender killed between sending and
+recording sends that message again after the claim lapses (the same Message-ID lets mail systems drop the
+copy).
 """
 
 import logging
@@ -20,6 +21,7 @@ from sqlalchemy import update
 
 from portal.core import links
 from portal.core.timeutil import utcnow
+from portal.core.unit import committed
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMail
 
@@ -140,10 +142,19 @@ def _send(server: str, mail: OutboxMail) -> None:
         smtp.send_message(message)
 
 
-def send_after_request(response):
-    """after_request hook: the view has committed; leave the sending to this process's sender thread."""
-    if g.pop("mail_queued", False) and current_app.config["PORTAL_MAIL_SERVER"]:
+@committed.connect
+def deliver_after_commit(app) -> None:
+    """The action has committed (core/unit.py). In a request, leave the sending of the mail it queued to this
+    process's sender thread (sender.py); a command delivers it before it exits."""
+    if not g.pop("mail_queued", False) or not app.config["PORTAL_MAIL_SERVER"]:
+        return
+    if has_request_context():
         from portal.notifications import sender
 
-        sender.nudge(current_app._get_current_object())
-    return response
+        sender.nudge(app)
+        return
+    try:
+        deliver_pending()
+    except Exception:  # never turn a committed action into an error because of mail
+        db.session.rollback()
+        log.exception("delivering queued mail failed; `flask notifications send` will retry")

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from portal.core.access import ANY_USER, safe_next
 from portal.core.inputs import parse_int
+from portal.core.unit import perform
 from portal.extensions import db
 from portal.notifications import services
 from portal.notifications.models import Notification
@@ -11,6 +12,11 @@ from portal.notifications.models import Notification
 bp = Blueprint("notifications", __name__)
 
 ACCESS = {"notifications.index": ANY_USER, "notifications.read": ANY_USER}
+
+
+@bp.app_context_processor
+def _unread_notifications() -> dict:
+    return {"unread_notifications": services.unread_count(current_user) if current_user.is_authenticated else 0}
 
 
 @bp.route("/notifications")
@@ -25,6 +31,5 @@ def index():
 @bp.route("/notifications/read", methods=["POST"])
 def read():
     ids = [i for i in map(parse_int, request.form.getlist("id")) if i is not None] or None
-    services.mark_read(current_user, ids)
-    db.session.commit()
+    perform(services.mark_read, current_user, ids)
     return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

@@ -6,10 +6,11 @@ Objects of another company are reported as missing (NotFound, 404) by the caller
 from sqlalchemy import exists, select
 
 from portal.accounts.models import Role
-from portal.applications.models import Application, Objection
+from portal.applications.models import Application
 from portal.applications.permissions import submitted_once_clause
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.extensions import db
+from portal.objections.models import Objection
 from portal.products.models import Attachment, Product
 
 REGISTRATION_CERTIFICATE = "注册证"
@@ -45,17 +46,6 @@ def _reviewer_sees_product(user, product_id: int) -> bool:
             )
         )
     )
-
-
-def can_view_product(user, product: Product) -> bool:
-    role = _role(user)
-    if role is Role.ADMIN:
-        return True
-    if role is Role.MANUFACTURER:
-        return owns_product(user, product)
-    if role is Role.REVIEWER:
-        return _reviewer_sees_product(user, product.id)
-    return False
 
 
 def is_listed(product_id: int) -> bool:

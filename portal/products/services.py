@@ -11,8 +11,11 @@ from portal.audit.labels import field_changes
 from portal.audit.services import record
 from portal.catalogue.models import Catalogue
 from portal.core import timeutil
-from portal.core.errors import DomainError, NotFound, StaleObject
-from portal.core.identifiers import (
+from portal.core.errors import DomainError, NotFound
+from portal.core.persistence import check_version
+from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
+from portal.extensions import db
+from portal.products.identifiers import (
     IVD_CATEGORY_CODE,
     KIND_DEVICE,
     KIND_DRUG,
@@ -22,11 +25,9 @@ from portal.core.identifiers import (
     RegistrationNo,
     parse_registration_no,
 )
-from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
-from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
-from portal.search.outbox import APPLICATION, queue
+from portal.products.signals import product_changed
 
 DEFAULT_ATTACHMENT_KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
 TEXT_LIMITS = {"name": 200, "model": 500, "insurance_code": 64}
@@ -245,8 +246,7 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
     """Change a product; `version` is the version_id the form was loaded with. The caller commits."""
     if not can_edit_product(actor, product):
         raise NotFound()
-    if version is not None and version != product.version_id:
-        raise StaleObject()
+    check_version(product, version, required=False)
     values = clean_product(data)
     _check_duplicate(product.company_id, values["registration_no"], product.id)
     changed = field_changes(product, values)
@@ -254,11 +254,7 @@ def update_product(actor, product: Product, data: ProductInput, version: int | N
         setattr(product, key, value)
     if changed:
         record("product.updated", actor=actor, obj=product, data={"fields": sorted(changed), "changes": changed})
-        # Applications are indexed with their product's data (state filters included).
-        from portal.applications.models import Application
-
-        for application_id in db.session.scalars(select(Application.id).where(Application.product_id == product.id)):
-            queue(APPLICATION, application_id)
+        product_changed.send(product, fields=sorted(changed))
     return product
 
 
@@ -267,6 +263,18 @@ def get_own_product(actor, product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None or not can_edit_product(actor, product):
         raise NotFound()
+    return product
+
+
+def save_product(actor, product: Product | None, data: ProductInput, version, uploads: dict) -> Product:
+    """Create (product None) or change a product with the files chosen on its form ({field: (upload, kind)})."""
+    if product is None:
+        product = create_product(actor, data)
+    else:
+        update_product(actor, product, data, version)
+    for field, (upload, kind) in uploads.items():
+        if upload is not None and getattr(upload, "filename", ""):
+            add_attachment(actor, product, upload, kind, field=field)
     return product
 
 

@@ -13,7 +13,8 @@ from portal.catalogue.models import Entry, EntryStatus
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error, choices
-from portal.core.persistence import commit_or_stale, parse_version
+from portal.core.persistence import parse_version
+from portal.core.unit import perform, run, submit
 from portal.extensions import db
 from portal.products.forms import FORM_UPLOADS, AttachmentForm, ProductForm
 from portal.products.models import Attachment, Product
@@ -23,10 +24,9 @@ from portal.products.services import (
     ProductInvalid,
     add_attachment,
     attachment_kinds,
-    create_product,
     get_own_product,
     retire_attachment,
-    update_product,
+    save_product,
 )
 from portal.products.storage import is_stored, limit_label, send_attachment
 
@@ -118,30 +118,20 @@ def index():
 
 
 def _save_product(form: ProductForm, product: Product | None):
-    """Validate, call the services, commit once; on a refusal the form shows again with what was typed."""
-    if not form.is_submitted():
+    """Validate and run the save; on a refusal the form shows again with what was typed."""
+    if not form.is_submitted() or not form.validate():
         return None
-    if not form.validate():
-        return None
-    try:
-        if product is None:
-            product = create_product(current_user, _input(form))
-        else:
-            update_product(current_user, product, _input(form), parse_version(form.version_id.data))
-        for field, kind in FORM_UPLOADS.items():
-            upload = getattr(form, field).data
-            if upload is not None and getattr(upload, "filename", ""):
-                add_attachment(current_user, product, upload, kind, field=field)
-        commit_or_stale()
-    except DomainError as exc:
-        db.session.rollback()
-        _show_errors(form, exc)
+    uploads = {field: (getattr(form, field).data, kind) for field, kind in FORM_UPLOADS.items()}
+    version = parse_version(form.version_id.data)
+    outcome = run(save_product, current_user, product, _input(form), version, uploads)
+    if not outcome.ok:
+        _show_errors(form, outcome.error)
         for field in FORM_UPLOADS:  # a browser cannot keep a chosen file: say so beside each
             if getattr(form, field).data and getattr(form, field).data.filename and not getattr(form, field).errors:
                 getattr(form, field).errors = ["请重新选择该文件（表单未保存）。"]
         return None
     flash("产品已保存。", "success")
-    return redirect(url_for("products.show", product_id=product.id))
+    return redirect(url_for("products.show", product_id=outcome.value.id))
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -216,13 +206,9 @@ def upload(product_id):
     product = _own_product(product_id)
     form = _attachment_form()
     if form.validate_on_submit():
-        try:
-            attachment = add_attachment(current_user, product, form.file.data, form.kind.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        uploaded = submit(form, add_attachment, current_user, product, form.file.data, form.kind.data)
+        if uploaded.ok:
+            attachment = uploaded.value
             flash(f"已上传{attachment.kind}：{attachment.original_name}", "success")
             return redirect(url_for("products.show", product_id=product.id))
     return _render_show(product, form)
@@ -237,8 +223,7 @@ def retire_attachment_page(product_id, attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.product_id != product.id:
         abort(404)
-    retire_attachment(current_user, attachment)
-    db.session.commit()
+    perform(retire_attachment, current_user, attachment)
     flash(f"已移除附件：{attachment.original_name}（已提交的申报轮次仍保留该文件）", "success")
     return redirect(url_for("products.show", product_id=product.id))
 

@@ -3,11 +3,12 @@
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal.applications.models import Application, Objection
+from portal.applications.models import Application
+from portal.catalogue.batches import next_step
 from portal.catalogue.models import Batch
+from portal.core.board import Board, count
 from portal.extensions import db
-from portal.main.dashboard import Board, count
-from portal.review.services import next_step
+from portal.objections.models import Objection
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 
 
@@ -44,6 +45,6 @@ def reviewer_board(user) -> Board:
         notice = next((b for b in batches if b.state is BatchState.PUBLIC_NOTICE), None)
         if notice is not None:
             board.actions.append(
-                (f"处理公示期异议（{open_objections} 条）", url_for("review.batch", batch_id=notice.id))
+                (f"处理公示期异议（{open_objections} 条）", url_for("publishing.batch", batch_id=notice.id))
             )
     return board

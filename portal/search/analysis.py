@@ -144,7 +144,7 @@ def word_units(text: str) -> list[str]:
 
 def edge_prefixes(value: str) -> list[str]:
     """Every prefix (2+ characters) of a normalised identifier, and of its digit block (4+ digits)."""
-    from portal.core.identifiers import normalise
+    from portal.products.identifiers import normalise
 
     code = normalise(value or "")
     if not code:
@@ -197,13 +197,6 @@ class _UnitTokenizer(Tokenizer):
             if chars:
                 t.startchar, t.endchar = start_char + s, start_char + e
             yield t
-
-
-class BigramTokenizer(_UnitTokenizer):
-    """CJK bigrams + whole ASCII words (lower case, full-width folded)."""
-
-    def units(self, value, mode):
-        return bigram_units(value, index=mode != "query")
 
 
 SEGMENT = "\x1e"
@@ -305,7 +298,7 @@ class EdgePrefixTokenizer(_UnitTokenizer):
 
     def units(self, value, mode):
         if mode == "query":
-            from portal.core.identifiers import normalise
+            from portal.products.identifiers import normalise
 
             return [(normalise(value), 0, 0)]
         return [(p, 0, 0) for p in edge_prefixes(value)]

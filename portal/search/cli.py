@@ -4,7 +4,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.extensions import db
+from portal.core.unit import run_cli
+from portal.search.synonyms import seed_synonyms
 
 search_cli = AppGroup("search", help="目录检索")
 
@@ -62,9 +63,6 @@ def query(text, limit, as_json):
 
 @search_cli.command("seed-synonyms")
 def seed_synonyms_command():
-    """Add the built-in colloquial names and abbreviations that are missing (keeps what admins changed)."""
-    from portal.search.synonyms import seed_synonyms
-
-    added = seed_synonyms()
-    db.session.commit()
+    """Load the common colloquial names and abbreviations (keeps what admins changed)."""
+    added = run_cli(seed_synonyms)
     click.echo(f"新增同义词 {added} 条")

@@ -103,15 +103,6 @@ def open_index(app=None):
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
 
 
-def ensure_index(app=None):
-    """The live index, creating an empty one when there is none (the caller fills it)."""
-    path = current_dir(app)
-    if path is None:
-        path = new_generation(app)
-        swap_to(path, app)
-    return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-
-
 @contextlib.contextmanager
 def searcher(app=None):
     """A searcher on the live generation, cached per thread and refreshed when the index changed.

@@ -1,7 +1,7 @@
 """Documents from database rows, applying the index log, and the full rebuild.
 
 The database is the truth. Services write an IndexChange row in the same transaction as the change
-(portal.search.outbox.queue). Each node's index reads that log from its own cursor (journal.py): whoever holds
+(portal.core.outbox.queue). Each node's index reads that log from its own cursor (journal.py): whoever holds
 the node's writer.lock applies the rows new to it in id order, then moves the cursor. A process killed
 half-way has not moved it, so the next reader applies those rows again; applying twice is harmless (update
 by key). A node's processes read the log after their own writes, before searching, and from a poller thread.
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.applications.models import Application
 from portal.catalogue.models import Entry
+from portal.core.outbox import APPLICATION, ENTRY
 from portal.extensions import db
 from portal.products.models import Product
 from portal.search import cursor as cursor_file
@@ -28,7 +29,6 @@ from portal.search import index as idx
 from portal.search import journal
 from portal.search.analysis import weighted
 from portal.search.cursor import Cursor
-from portal.search.outbox import APPLICATION, ENTRY
 from portal.search.ranking import rank_key
 from portal.search.schema import BOOSTS as B
 

@@ -17,10 +17,11 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from portal.core.outbox import IndexChange
 from portal.core.timeutil import utcnow
 from portal.search import index as idx
 from portal.search.cursor import GRACE_SECONDS, Cursor
-from portal.search.models import IndexChange, SearchIndexCursor
+from portal.search.models import SearchIndexCursor
 
 log = logging.getLogger(__name__)
 PAGE = 2000

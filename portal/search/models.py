@@ -1,4 +1,5 @@
-"""Search bookkeeping: the index log (written with the data), its readers' cursors, and the synonym table."""
+"""Search bookkeeping: each index's cursor on the index log (`portal.core.outbox`, which the areas write to),
+and the admin-edited synonym table."""
 
 from datetime import datetime
 
@@ -7,22 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.types import UTCDateTime, now_default
 from portal.extensions import db
-
-
-class IndexChange(db.Model):
-    """An entry of the index log, recorded in the same transaction as the change it mirrors.
-
-    Every node's index reads the log from its own cursor (SearchIndexCursor); rows are pruned behind them all.
-    """
-
-    __tablename__ = "index_change"
-    # Readers keep cursors on the id: SQLite must never hand out an id again once the rows are pruned.
-    __table_args__ = {"sqlite_autoincrement": True}
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    doc_type: Mapped[str] = mapped_column(sa.String(16))  # entry | application
-    doc_id: Mapped[int] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_default)
 
 
 class Synonym(db.Model):

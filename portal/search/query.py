@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 from whoosh import query as Q
 
-from portal.core.identifiers import normalise
+from portal.products.identifiers import normalise
 from portal.search.analysis import bigram_units, fold, is_cjk, pinyin_pieces, word_units
 from portal.search.ranking import AtLeast, Best, Fixed, MinAnd
 from portal.search.schema import BOOSTS, SYNONYM

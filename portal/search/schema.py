@@ -38,19 +38,6 @@ BOOSTS = {
 }
 SYNONYM = 0.9
 
-# Facets offered on the pages, in the order shown.
-FACETS = (
-    "catalogue",
-    "batch",
-    "key_area",
-    "category",
-    "device_class",
-    "department",
-    "district",
-    "innovative",
-    "status",
-)
-
 
 def build_schema() -> Schema:
     return Schema(

@@ -18,9 +18,9 @@ from whoosh import sorting
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
-from portal.core.identifiers import normalise
 from portal.core.inputs import parse_int
 from portal.extensions import db
+from portal.products.identifiers import normalise
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
 from portal.search import index as idx
 from portal.search import indexer, ranking

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.unit import perform, submit
 from portal.extensions import db
 from portal.search import services, web
 from portal.search import synonyms as synonym_services
@@ -89,13 +88,15 @@ def synonyms():
 
 def _save(form, synonym):
     if form.validate_on_submit():
-        try:
-            synonym_services.save_synonym(current_user, synonym, term=form.term.data, expansions=form.expansions.data)
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        saved = submit(
+            form,
+            synonym_services.save_synonym,
+            current_user,
+            synonym,
+            term=form.term.data,
+            expansions=form.expansions.data,
+        )
+        if saved.ok:
             flash("同义词已保存，新的检索立即生效。", "success")
             return redirect(url_for("search.synonyms"))
     return render_template("search/synonym_form.html", form=form, synonym=synonym)
@@ -123,7 +124,6 @@ def synonym_edit(synonym_id):
 def synonym_delete(synonym_id):
     synonym = db.session.get(Synonym, synonym_id) or abort(404)
     term = synonym.term
-    synonym_services.delete_synonym(current_user, synonym)
-    db.session.commit()
+    perform(synonym_services.delete_synonym, current_user, synonym)
     flash(f"已删除同义词「{term}」。", "success")
     return redirect(url_for("search.synonyms"))

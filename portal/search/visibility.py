@@ -9,8 +9,8 @@ from __future__ import annotations
 from whoosh import query as Q
 
 from portal.catalogue.models import EntryStatus
+from portal.core.outbox import APPLICATION, ENTRY
 from portal.search import index as idx
-from portal.search.outbox import APPLICATION, ENTRY
 from portal.search.query import Filters
 from portal.workflow import ApplicationState
 

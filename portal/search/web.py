@@ -63,11 +63,6 @@ def link_builder(endpoint: str, view_args: dict, fixed: set[str]):
     return link
 
 
-def facet_arg_value(name: str, value: str, labels_codes: dict[str, str]) -> str:
-    """The request argument for a facet value: catalogues by code, everything else by the stored value."""
-    return labels_codes.get(value, value) if name == "catalogue" else value
-
-
 DATE_COLUMNS = {"入目录日期"}
 
 

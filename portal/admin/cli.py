@@ -1,3 +1,5 @@
+"""`flask users …`: accounts made by an operator (an entry point: it resolves companies, hospitals and catalogues)."""
+
 import sys
 
 import click
@@ -7,7 +9,8 @@ from portal.accounts import tokens
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 from portal.catalogue.models import Catalogue
-from portal.core.errors import DomainError
+from portal.core.actors import COMMAND_LINE
+from portal.core.unit import run_cli
 from portal.directory.models import Company, Hospital
 from portal.extensions import db
 
@@ -29,21 +32,18 @@ def create(email, role, name, company_uscc, hospital_name, catalogue_codes, dist
     company = _lookup(Company, Company.uscc, company_uscc, "企业")
     hospital = _lookup(Hospital, Hospital.name, hospital_name, "医疗机构")
     catalogues = [_lookup(Catalogue, Catalogue.code, code, "目录") for code in catalogue_codes]
-    try:
-        user = create_user(
-            None,
-            email=email,
-            role=Role(role),
-            password=password,
-            name=name,
-            company=company,
-            hospital=hospital,
-            catalogues=catalogues,
-            district=district,
-        )
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    user = run_cli(
+        create_user,
+        COMMAND_LINE,
+        email=email,
+        role=Role(role),
+        password=password,
+        name=name,
+        company=company,
+        hospital=hospital,
+        catalogues=catalogues,
+        district=district,
+    )
     click.echo(f"已创建用户 {user.email}（{user.role.label}）")
 
 
@@ -57,11 +57,7 @@ users_cli.add_command(token_cli)
 def token_create(email, name):
     """Provision a personal API token for a hospital user: printed once, stored only as a hash."""
     user = _lookup(User, User.email, email.lower(), "用户")
-    try:
-        _row, token = tokens.create_token(None, name, owner=user)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    _row, token = run_cli(tokens.create_token, COMMAND_LINE, name, owner=user)
     click.echo(f"已为 {user.email} 创建 API 令牌「{name.strip()}」（只显示这一次，请妥善保存）：", err=True)
     click.echo(token)
 

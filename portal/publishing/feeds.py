@@ -88,13 +88,13 @@ def atom_feed(catalogue: Catalogue | None, updates: list[Update]) -> bytes:
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
     if catalogue is not None:
         title = f"{catalogue.name} · 目录更新"
-        page = url_for("review.updates", code=catalogue.code, _external=True)
-        self_url = url_for("review.updates_feed", code=catalogue.code, _external=True)
+        page = url_for("publishing.updates", code=catalogue.code, _external=True)
+        self_url = url_for("publishing.updates_feed", code=catalogue.code, _external=True)
         feed_id = f"tag:xinyou.sh.gov.cn,2025:{catalogue.code}/updates"
     else:
         title = "上海新优药械目录平台 · 目录更新"
         page = url_for("catalogue.index", _external=True)
-        self_url = url_for("review.feed_all", _external=True)
+        self_url = url_for("publishing.feed_all", _external=True)
         feed_id = "tag:xinyou.sh.gov.cn,2025:updates"
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
@@ -111,7 +111,7 @@ def atom_feed(catalogue: Catalogue | None, updates: list[Update]) -> bytes:
         sub(item, "id", update.atom_id)
         sub(item, "title", update.title)
         sub(item, "updated", _rfc3339(update.at))
-        link = url_for("review.updates", code=update.catalogue.code, _external=True) + "#" + update.anchor
+        link = url_for("publishing.updates", code=update.catalogue.code, _external=True) + "#" + update.anchor
         sub(item, "link", href=link, rel="alternate", type="text/html")
         sub(item, "summary", update.summary, type="text")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)

@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from portal.core.access import PUBLIC, public
 from portal.extensions import db
-from portal.main.dashboard import dashboard_for
+from portal.home.dashboard import dashboard_for
 
 bp = Blueprint("main", __name__)
 

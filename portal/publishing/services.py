@@ -19,15 +19,17 @@ from portal.applications.models import Application
 from portal.applications.services import notify_company
 from portal.assessments.creation import create_assessments
 from portal.assessments.models import Assessment
+from portal.catalogue import permissions
+from portal.catalogue.batches import advance_batch, next_step
 from portal.catalogue.models import Batch, Entry, EntryStatus
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
+from portal.core.actors import is_system
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
+from portal.core.outbox import queue
+from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.products.models import Product
-from portal.review import permissions
-from portal.review.services import next_step
-from portal.search.outbox import queue
 from portal.workflow import BATCH, ApplicationState, BatchState, transition
 
 
@@ -74,9 +76,9 @@ def _existing_result(batch: Batch) -> PublishResult:
 def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> PublishResult:
     """Publish `batch` once; calling it again (or concurrently) returns the first publication's result.
 
-    `actor` None is the command line or a benchmark (an operator on the server).
+    `actor` is a reviewer of the batch's catalogue, or a system actor (the command line, a benchmark).
     """
-    if actor is not None and not permissions.can_manage_batch(actor, batch):
+    if not is_system(actor) and not permissions.can_manage_batch(actor, batch):
         raise PermissionDenied("只有负责该目录的审核人员可以发布此批次。")
     if batch.state is BatchState.PUBLISHED:  # cheap answer without taking the lock
         return _existing_result(batch)
@@ -135,3 +137,13 @@ def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> Publis
             f"公立医疗机构将在 {catalogue.deadline_days} 天内完成入院评估。",
         )
     return PublishResult(batch.id, published_on, now, len(entries), assessments, False, tuple(skipped))
+
+
+def advance(actor, batch: Batch, action: str, *, version) -> tuple[str, str]:
+    """The batch page's next step, publication included; returns the message and its kind for the page."""
+    if action != "publish":
+        advance_batch(actor, batch, action, version=version)
+        return f"已{BATCH.action_labels.get(action, action)}：{batch.name}现为「{batch.state.label}」。", "success"
+    check_version(batch, version)
+    result = publish_batch(actor, batch)
+    return result.message, "warning" if result.already else "success"

@@ -1,30 +1,22 @@
 """What each role should do next, gathered for the home page.
 
 Each role's board is built by its own area (`home.py` beside its services) and shown by that area's
-`templates/<area>/_home.html` partial.
+`templates/<area>/_home.html` partial; the company's board adds the adoption of its listed products.
 """
-
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role, User
+from portal.adoption.home import supervisor_board
+from portal.applications.home import manufacturer_board
+from portal.assessments.home import add_company_adoption, hospital_board
+from portal.catalogue.batches import running_notices
 from portal.catalogue.models import Catalogue, Entry, EntryStatus
+from portal.core.board import Board, count
 from portal.directory.models import Company, Hospital
 from portal.extensions import db
-
-
-@dataclass
-class Board:
-    role: str
-    partial: str | None = None  # the area's template for the rest of the page
-    stats: list = field(default_factory=list)  # (label, value, css hint)
-    actions: list = field(default_factory=list)  # (label, url) next steps
-    data: dict = field(default_factory=dict)  # whatever the area's partial needs
-
-
-def count(query) -> int:
-    return db.session.scalar(query) or 0
+from portal.publishing.feeds import catalogue_updates
+from portal.review.home import reviewer_board
 
 
 def published_catalogues() -> list:
@@ -49,9 +41,6 @@ PUBLIC_UPDATES = 5
 
 def _public_board() -> Board:
     """A visitor's front page: search, what is on public notice, the latest updates, the catalogues."""
-    from portal.review.feeds import catalogue_updates
-    from portal.review.services import running_notices
-
     return Board(
         role="public",
         partial="catalogue/_home.html",
@@ -66,16 +55,15 @@ def _public_board() -> Board:
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
         return _public_board()
-    from portal.adoption.home import supervisor_board
-    from portal.applications.home import manufacturer_board
-    from portal.assessments.home import hospital_board
-    from portal.review.home import reviewer_board
-
     builders = {
-        Role.MANUFACTURER: manufacturer_board,
+        Role.MANUFACTURER: _company_board,
         Role.REVIEWER: reviewer_board,
         Role.HOSPITAL: hospital_board,
         Role.ADMIN: _admin_board,
         Role.SUPERVISOR: supervisor_board,
     }
     return builders[user.role](user)
+
+
+def _company_board(user: User) -> Board:
+    return add_company_adoption(manufacturer_board(user), user)
