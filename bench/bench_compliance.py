@@ -150,8 +150,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     if not args.postgres:
-        print("needs PostgreSQL: bash .ci/with-postgres .venv/bin/python bench/bench_compliance.py", file=sys.stderr)
-        return 2
+        print("skipped: needs PostgreSQL (bash .ci/with-postgres .venv/bin/python bench/bench_compliance.py)")
+        return 0
     by_size = {}
     for hospitals in (int(h) for h in args.hospitals.split(",")):
         url, drop = fresh_database(make_url(args.postgres))

@@ -83,9 +83,21 @@ def oracle(app):
         "company_id": company.company_id,
         "hospital_id": hospital.hospital_id,
         "catalogue_id": catalogues[-1].id,
+        "offered": _offered_to(hospital.hospital_id),
         "ids": _ids(),
         "values": _facet_values(),
     }
+
+
+def _offered_to(hospital_id: int) -> set[str]:
+    """Canaries of the products companies chose to show this hospital: responses to its needs (医企对接) and
+    sign-ups to the sessions it may attend."""
+    from portal.matchmaking.models import Match, SessionSignup
+
+    offered = db.select(Match.product_id).where(Match.hospital_id == hospital_id)
+    signed_up = db.select(SessionSignup.product_id)
+    products = db.session.scalars(db.select(Product).where(Product.id.in_(offered.union(signed_up))))
+    return {f"QZP{p.company_id}P{p.id}Q" for p in products}
 
 
 def _ids() -> dict[str, list]:
@@ -161,7 +173,9 @@ def _forbidden(role: str, found: str, oracle) -> bool:
     """Whether `role` may not see the canary `found`."""
     if found.startswith("QZH"):
         return role in ("anonymous", "company") or (role == "hospital" and found != f"QZH{oracle['hospital_id']}Q")
-    if role in ("anonymous", "hospital"):
+    if role == "hospital":
+        return found not in oracle["offered"]
+    if role == "anonymous":
         return True
     if found.startswith("QZD"):
         return role != "company" or found != f"QZD{oracle['company_id']}Q"
