@@ -17,6 +17,7 @@ from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core import timeutil
 from portal.core.access import roles, safe_next
 from portal.core.errors import DomainError, NotFound
+from portal.core.paging import paginate_rows
 from portal.core.persistence import commit_or_stale
 from portal.directory.models import Hospital
 from portal.extensions import db
@@ -176,7 +177,7 @@ def _hospital(hospital_id) -> Hospital:
 def hospital(hospital_id):
     item = _hospital(hospital_id)
     scope, catalogue, batch = _scope(hospital_id=item.id)
-    page = figures.page_of(figures.assessment_rows(scope), page_number(), per_page())
+    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
     return render_template(
         "adoption/drill.html",
         title=item.name,
@@ -216,7 +217,7 @@ def _rows_export(scope, name):
 def entry(entry_id):
     item = db.session.get(Entry, entry_id) or abort(404)
     scope, catalogue, batch = _scope(entry_id=item.id)
-    page = figures.page_of(figures.assessment_rows(scope), page_number(), per_page())
+    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
     return render_template(
         "adoption/drill.html",
         title=item.product_name,

@@ -15,6 +15,7 @@ from portal.assessments.models import Assessment, Outcome
 from portal.assessments.services import OPEN_STATES
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
+from portal.core.paging import RowsPage
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import AssessmentState
@@ -234,38 +235,12 @@ def reach(scope: Scope, hospital_rows: list[dict]) -> dict:
     return {"products": products or 0, "hospitals": hospitals, "listed": listed or 0}
 
 
-@dataclass
-class TablePage:
-    """A page of rows for the `pager` macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-
-def page_of(query, page: int, per_page: int) -> TablePage:
-    """One page of a multi-entity query, with its total."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return TablePage(items, page, per_page, total or 0)
-
-
-def ranked(hospital_rows: list[dict], page: int, per_page: int) -> TablePage:
+def ranked(hospital_rows: list[dict], page: int, per_page: int) -> RowsPage:
     """The hospitals ranked by on-time rate, numbered, one page of them."""
     rows = sorted(hospital_rows, key=_rank_key)
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return TablePage(rows[(page - 1) * per_page : page * per_page], page, per_page, len(rows))
+    return RowsPage(rows[(page - 1) * per_page : page * per_page], page, per_page, len(rows))
 
 
 def _month(column):
@@ -307,10 +282,10 @@ def overdue(scope: Scope, now: datetime | None = None):
     return scope.apply(query).order_by(*order)
 
 
-def overdue_page(scope: Scope, total: int, page: int, per_page: int, now: datetime | None = None) -> TablePage:
+def overdue_page(scope: Scope, total: int, page: int, per_page: int, now: datetime | None = None) -> RowsPage:
     """A page of the overdue list; `total` comes from the rollup, so no count scans the assessments."""
     items = db.session.execute(overdue(scope, now).limit(per_page).offset((page - 1) * per_page)).all()
-    return TablePage(items, page, per_page, total)
+    return RowsPage(items, page, per_page, total)
 
 
 def usage_by_month(assessment_ids: list[int]) -> dict[int, list]:

@@ -18,6 +18,7 @@ from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
+from portal.core.paging import paginate_rows
 from portal.core.persistence import commit_or_stale
 from portal.extensions import db
 
@@ -158,7 +159,7 @@ def _company_entry(entry_id) -> Entry:
 def product(entry_id):
     entry = _company_entry(entry_id)
     scope = figures.Scope(entry_id=entry.id)
-    page = figures.page_of(figures.assessment_rows(scope), page_number(), per_page())
+    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
     return render_template(
         "adoption/product.html",
         entry=entry,
