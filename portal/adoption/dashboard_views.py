@@ -16,9 +16,9 @@ from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core import timeutil
 from portal.core.access import roles, safe_next
-from portal.core.errors import DomainError, NotFound
+from portal.core.errors import NotFound
 from portal.core.paging import paginate_rows
-from portal.core.persistence import commit_or_stale
+from portal.core.unit import run
 from portal.directory.models import Hospital
 from portal.extensions import db
 
@@ -248,12 +248,9 @@ def chase(assessment_id):
     if not ConfirmForm().validate_on_submit():
         flash("表单已过期，请刷新页面后重试。", "error")
     else:
-        try:
-            supervision.chase(current_user, assessment)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        outcome = run(supervision.chase, current_user, assessment)
+        if not outcome.ok:
+            flash(outcome.error.message, "error")
         else:
             flash(
                 f"已催办：{assessment.hospital.name}「{assessment.entry.product_name}」，医院用户已收到通知。",

@@ -19,7 +19,7 @@ from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import DomainError, NotFound
 from portal.core.forms import attach_error
 from portal.core.paging import paginate_rows
-from portal.core.persistence import commit_or_stale
+from portal.core.unit import run, submit
 from portal.extensions import db
 
 HOSPITAL = {Role.HOSPITAL}
@@ -78,13 +78,10 @@ def equip(assessment_id):
     item = _own(assessment_id)
     form = EquipForm()
     if form.validate_on_submit():
-        try:
-            services.record_equipped(current_user, item, form.equipped_on.data, form.route.data, form.note.data)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        outcome = submit(
+            form, services.record_equipped, current_user, item, form.equipped_on.data, form.route.data, form.note.data
+        )
+        if outcome.ok:
             flash(f"已登记配备：{form.equipped_on.data:%Y-%m-%d}。", "success")
             return redirect(url_for("adoption.assessment", assessment_id=item.id))
     return _render(db.session.get(Assessment, assessment_id), equip_form=form, status=400)
@@ -96,14 +93,9 @@ def usage(assessment_id):
     item = _own(assessment_id)
     form = UsageForm()
     if form.validate_on_submit():
-        try:
-            report = services.report_usage(current_user, item, form.month.data, form.uses.data)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            flash(f"已填报 {report.month} 使用 {report.uses} 例。", "success")
+        outcome = submit(form, services.report_usage, current_user, item, form.month.data, form.uses.data)
+        if outcome.ok:
+            flash(f"已填报 {outcome.value.month} 使用 {outcome.value.uses} 例。", "success")
             return redirect(url_for("adoption.assessment", assessment_id=item.id))
     return _render(db.session.get(Assessment, assessment_id), usage_form=form, status=400)
 
@@ -119,15 +111,12 @@ def bulk_usage():
     status = 200
     if form.validate_on_submit():
         values = {a: request.form.get(f"uses_{a.id}", "") for a, equipping in rows if equipping is not None}
-        try:
-            count = services.bulk_report(current_user, form.month.data, values)
-            commit_or_stale()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, DomainError(exc.message, field="month"))
+        outcome = run(services.bulk_report, current_user, form.month.data, values)
+        if not outcome.ok:
+            attach_error(form, DomainError(outcome.error.message, field="month"))
             status = 400
         else:
-            flash(f"已填报 {parse_month(form.month.data)} 的使用情况：{count} 个产品。", "success")
+            flash(f"已填报 {parse_month(form.month.data)} 的使用情况：{outcome.value} 个产品。", "success")
             return redirect(url_for("adoption.bulk_usage", month=parse_month(form.month.data)))
     elif request.method == "POST":
         status = 400
