@@ -6,8 +6,11 @@ Both run under gunicorn as `make run` serves (3 gthread workers × 4 threads, pr
 127.0.0.1, loaded by wrk (Debian's package; installed when missing) with a Lua script that rotates over
 realistic URLs. The portal reads ./gunicorn.conf.py as `make run` does; the anchor gets an empty config.
 Data: one catalogue of 3,000 entries and one hospital with 3,000 assessments (bench_queue's data set) in a
-SQLite file, with the search index built. Reported: requests per second of each page and its share of the
-bare app's rate measured in the same run, and each worker's memory (PSS and private) after the run.
+SQLite file, with the search index built. Every page is requested for 2 s before the measured runs, so
+each worker's first-request costs are not counted. Reported: requests per second of each page and its share of the
+bare app's rate measured in the same run; the server's CPU time per request (master and workers, from
+/proc), whose ratio to the anchor's is the share a quiet machine would show when other processes compete
+for the cores; and each worker's memory (PSS and private) after the run.
 """
 
 import argparse
@@ -70,6 +73,24 @@ def serve(app_spec: str, port: int, env: dict, config: str) -> subprocess.Popen:
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User + system CPU of the gunicorn master and its workers so far."""
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    pids = [str(process.pid), *children]
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(binary, port, process, paths, seconds, connections, cookie="") -> tuple[float, float]:
+    """(requests per second, server CPU milliseconds per request) of one wrk run."""
+    before = cpu_seconds(process)
+    rate = wrk(binary, port, paths, seconds, connections, cookie)
+    return rate, 1000 * (cpu_seconds(process) - before) / (rate * seconds)
 
 
 def worker_memory_mb(process: subprocess.Popen) -> list[tuple[float, float]]:
@@ -137,12 +158,18 @@ def main() -> int:
         portal = serve("wsgi:app", 8812, env, str(ROOT / "gunicorn.conf.py"))
         try:
             cookie = login_cookie(8812, email, bench_queue.PASSWORD)
-            anchor = wrk(binary, 8811, ["/"], args.seconds, args.connections)
-            print(f"anchor: bare Flask {anchor:,.0f} req/s ({args.connections} connections, {args.seconds} s each)")
+            # Unmeasured warm-up: each worker's first requests fill its caches (SQL compilation, index readers).
+            wrk(binary, 8811, ["/"], 2, args.connections)
             for label, paths in PAGES.items():
-                rate = wrk(binary, 8812, paths, args.seconds, args.connections,
-                           cookie if label in LOGGED_IN else "")
-                print(f"  {label:<22} {rate:8,.0f} req/s  {100 * rate / anchor:5.1f}% of bare Flask")
+                wrk(binary, 8812, paths, 2, args.connections, cookie if label in LOGGED_IN else "")
+            anchor, anchor_cpu = measured(binary, 8811, bare, ["/"], args.seconds, args.connections)
+            print(f"anchor: bare Flask {anchor:,.0f} req/s, {anchor_cpu:.2f} ms CPU per request "
+                  f"({args.connections} connections, {args.seconds} s each)")
+            for label, paths in PAGES.items():
+                rate, cpu = measured(binary, 8812, portal, paths, args.seconds, args.connections,
+                                     cookie if label in LOGGED_IN else "")
+                print(f"  {label:<22} {rate:8,.0f} req/s  {100 * rate / anchor:5.1f}% of bare Flask;"
+                      f" {cpu:6.2f} ms CPU per request, {100 * anchor_cpu / cpu:5.1f}% of bare Flask's rate by CPU")
             print(f"worker memory after the run, PSS/private MB: portal {describe(worker_memory_mb(portal))}; "
                   f"bare Flask {describe(worker_memory_mb(bare))}")
         finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.assessments.models import Assessment, AssessmentTally
 from portal.assessments.tally import OPEN_STATES
@@ -194,7 +195,10 @@ def hospital_updates(hospital_id: int, now: datetime | None = None, *, open_only
     """(batch, Progress) per update the hospital has to assess; overdue first, then soonest due."""
     now = now or timeutil.utcnow()
     rows = db.session.execute(
-        sa.select(Batch, *single(now)).join(T, T.batch_id == Batch.id).where(T.hospital_id == hospital_id)
+        sa.select(Batch, *single(now))
+        .join(T, T.batch_id == Batch.id)
+        .where(T.hospital_id == hospital_id)
+        .options(joinedload(Batch.catalogue))  # each card names its catalogue
     ).all()
     result = [(row.Batch, progress(row)) for row in rows if row.open or not open_only]
     result.sort(key=lambda item: (item[1].overdue == 0, item[1].due_at))

@@ -225,22 +225,13 @@ def _has_department(department: str):
     return sa.exists(sa.select(1).select_from(values).where(values.c.value == department))
 
 
-def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
-    """The actor's hospital's assessments (entry and batch loaded): open overdue first, then open by due date,
-    then done. Anyone without a hospital gets none."""
-    hospital_id = getattr(actor, "hospital_id", None)
-    now = now or timeutil.utcnow()
-    query = (
-        sa.select(Assessment)
-        .join(Entry, Entry.id == Assessment.entry_id)
-        .join(Batch, Batch.id == Assessment.batch_id)
-        .options(contains_eager(Assessment.entry), contains_eager(Assessment.batch))
-        .where(Assessment.hospital_id == hospital_id)
-    )
+def entry_conditions(filters: QueueFilters) -> list:
+    """The filters on the assessed entry: its text, key area and departments."""
+    conditions = []
     if filters.q:
         text = filters.q.strip()
         compact = normalise(text)
-        query = query.where(
+        conditions.append(
             sa.or_(
                 Entry.product_name.contains(text, autoescape=True),
                 Entry.manufacturer.contains(text, autoescape=True),
@@ -249,9 +240,24 @@ def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
             )
         )
     if filters.key_area:
-        query = query.where(Entry.key_area == filters.key_area)
+        conditions.append(Entry.key_area == filters.key_area)
     if filters.department:
-        query = query.where(_has_department(filters.department))
+        conditions.append(_has_department(filters.department))
+    return conditions
+
+
+def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
+    """The actor's hospital's assessments (entry and batch loaded): open overdue first, then open by due date,
+    then done. Anyone without a hospital gets none. Pages of it: `queue.queue_page`."""
+    hospital_id = getattr(actor, "hospital_id", None)
+    now = now or timeutil.utcnow()
+    query = (
+        sa.select(Assessment)
+        .join(Entry, Entry.id == Assessment.entry_id)
+        .join(Batch, Batch.id == Assessment.batch_id)
+        .options(contains_eager(Assessment.entry), contains_eager(Assessment.batch))
+        .where(Assessment.hospital_id == hospital_id, *entry_conditions(filters))
+    )
     if filters.state == "open":
         query = query.where(Assessment.state.in_(OPEN_STATES))
     elif filters.state == "overdue":

@@ -19,6 +19,7 @@ from portal.assessments import calendar, compliance, exports, services
 from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide, require_compliance
+from portal.assessments.queue import queue_page
 from portal.catalogue.models import Batch
 from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
@@ -63,9 +64,10 @@ def _page(query, per_page=None):
 
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
     filters = services.parse_filters(request.args)
-    hospital_id = current_user.hospital_id
-    page = _page(services.queue_query(current_user, filters))
-    updates = compliance.hospital_updates(hospital_id, open_only=False)
+    updates = compliance.hospital_updates(current_user.hospital_id, open_only=False)
+    per_page = parse_int(request.args.get("per_page"), high=200) or current_app.config["PORTAL_PAGE_SIZE"]
+    page_number = parse_int(request.args.get("page"), high=100_000) or 1
+    page = queue_page(current_user, filters, page_number, per_page, updates=updates)
     return (
         render_template(
             "assessments/queue.html",

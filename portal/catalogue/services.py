@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
 from portal.audit.services import record
@@ -15,7 +16,7 @@ from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
-from portal.products.models import ProductType
+from portal.products.models import Product, ProductType
 from portal.workflow import ENTRY, BatchState, transition
 
 ALL_PRODUCT_TYPES = tuple(t.value for t in ProductType)
@@ -208,7 +209,17 @@ def catalogue_history(actor, catalogue: Catalogue) -> tuple[list[dict], list[Ent
 
 def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
     """Any entry (listed or delisted) is public; `delist`: only for the reviewers of its catalogue."""
-    entry = db.session.get(Entry, entry_id)
+    entry = db.session.scalar(
+        select(Entry)
+        .where(Entry.id == entry_id)
+        # The entry page shows all of these: one query (and one for the attachments) instead of one each.
+        .options(
+            joinedload(Entry.catalogue),
+            joinedload(Entry.batch),
+            joinedload(Entry.product).joinedload(Product.company),
+            joinedload(Entry.product).selectinload(Product.attachments),
+        )
+    )
     if entry is None or (delist and not permissions.can_delist(actor, entry)):
         raise NotFound("未找到该目录产品。")
     return entry

@@ -47,7 +47,7 @@ def _public_board() -> Board:
         data={
             "catalogues": published_catalogues(),
             "notices": running_notices(),
-            "updates": catalogue_updates(limit=PUBLIC_UPDATES),
+            "updates": catalogue_updates(limit=PUBLIC_UPDATES, entries=False),
         },
     )
 

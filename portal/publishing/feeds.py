@@ -5,7 +5,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core import timeutil
@@ -26,6 +26,7 @@ class Update:
     batch: Batch | None = None
     entries: list | None = None
     entry: Entry | None = None
+    entry_count: int = 0
 
     @property
     def anchor(self) -> str:
@@ -39,7 +40,7 @@ class Update:
     @property
     def title(self) -> str:
         if self.kind == "batch":
-            return f"{self.catalogue.name}{self.batch.name}发布：新增 {len(self.entries)} 个产品"
+            return f"{self.catalogue.name}{self.batch.name}发布：新增 {self.entry_count} 个产品"
         return f"{self.catalogue.name}调出：{self.entry.product_name}"
 
     @property
@@ -49,8 +50,9 @@ class Update:
         return f"{self.entry.delisted_on:%Y-%m-%d} 调出。原因：{self.entry.delist_reason}"
 
 
-def catalogue_updates(catalogue: Catalogue | None = None, limit: int | None = None) -> list[Update]:
-    """Newest first. `catalogue` None: every catalogue."""
+def catalogue_updates(catalogue: Catalogue | None = None, limit: int | None = None, *, entries=True) -> list[Update]:
+    """Newest first. `catalogue` None: every catalogue. `entries` False: each batch's count only (the home
+    page's list of titles), so a batch of thousands of entries is not loaded to be counted."""
     batch_query = select(Batch).where(Batch.state == BatchState.PUBLISHED).order_by(Batch.published_at.desc())
     delisted_query = select(Entry).where(Entry.status == EntryStatus.DELISTED).order_by(Entry.delisted_on.desc())
     if catalogue is not None:
@@ -59,16 +61,35 @@ def catalogue_updates(catalogue: Catalogue | None = None, limit: int | None = No
     if limit:
         batch_query, delisted_query = batch_query.limit(limit), delisted_query.limit(limit)
     batches = db.session.scalars(batch_query).all()
-    entries_by_batch: dict[int, list] = {b.id: [] for b in batches}
-    if batches:
-        for entry in db.session.scalars(select(Entry).where(Entry.batch_id.in_(entries_by_batch)).order_by(Entry.id)):
-            entries_by_batch[entry.batch_id].append(entry)
-    updates = [Update("batch", b.catalogue, b.published_at, batch=b, entries=entries_by_batch[b.id]) for b in batches]
+    counts = _entry_counts([b.id for b in batches])
+    listed = _entries_by_batch(counts) if entries else {}
+    updates = [
+        Update("batch", b.catalogue, b.published_at, batch=b, entries=listed.get(b.id), entry_count=counts[b.id])
+        for b in batches
+    ]
     for entry in db.session.scalars(delisted_query):
         at = timeutil.start_of_day_shanghai(entry.delisted_on)
         updates.append(Update("delisting", entry.catalogue, at, entry=entry))
     updates.sort(key=lambda u: u.at, reverse=True)
     return updates[:limit] if limit else updates
+
+
+def _entry_counts(batch_ids: list[int]) -> dict[int, int]:
+    counts = dict.fromkeys(batch_ids, 0)
+    if batch_ids:
+        rows = db.session.execute(
+            select(Entry.batch_id, func.count(Entry.id)).where(Entry.batch_id.in_(batch_ids)).group_by(Entry.batch_id)
+        )
+        counts.update(dict(rows.all()))
+    return counts
+
+
+def _entries_by_batch(counts: dict[int, int]) -> dict[int, list]:
+    by_batch: dict[int, list] = {batch_id: [] for batch_id in counts}
+    if by_batch:
+        for entry in db.session.scalars(select(Entry).where(Entry.batch_id.in_(by_batch)).order_by(Entry.id)):
+            by_batch[entry.batch_id].append(entry)
+    return by_batch
 
 
 def _rfc3339(value: datetime) -> str:

@@ -1,0 +1,63 @@
+"""The queue's pages, read along the index in two runs, are exactly the full ordered query cut into pages,
+whatever the filters, page size and tally-or-counted totals."""
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.assessments import compliance, services
+from portal.assessments.models import Outcome
+from portal.assessments.queue import queue_page
+from portal.assessments.services import QueueFilters
+from portal.catalogue.services import delist_entry
+from portal.core import timeutil
+from tests.factories_assessments import assessments_of, build_two_hospitals, publish
+
+
+@pytest.fixture
+def queue(db, make_catalogue, make_hospital, make_user):
+    built = build_two_hospitals(make_catalogue, make_hospital, make_user)
+    publish(built["catalogue"], entries=3, days_ago=40, name="逾期批")
+    publish(built["catalogue"], entries=2, days_ago=1, name="新批")
+    user = built["user_a"]
+    assessments = assessments_of(built["a"])
+    for assessment in assessments[::3]:  # some decided, some of them late
+        services.decide(user, assessment, Outcome.ADMITTED)
+    reviewer = make_user(Role.REVIEWER, catalogues=[built["catalogue"]])
+    delist_entry(reviewer, assessments[1].entry, reason="注册证注销", delisted_on=timeutil.today_shanghai())
+    db.session.commit()
+    return built
+
+
+FILTERS = [
+    QueueFilters(),
+    QueueFilters(state="open"),
+    QueueFilters(state="overdue"),
+    QueueFilters(state="decided"),
+    QueueFilters(state="pending"),
+    QueueFilters(state="closed"),
+    QueueFilters(key_area="高端医学影像"),
+    QueueFilters(q="支架", state="open"),
+    QueueFilters(sort="name"),
+    QueueFilters(sort="batch", state="open"),
+]
+
+
+def test_pages_cut_the_ordered_queue(db, queue):
+    user = queue["user_a"]
+    updates = compliance.hospital_updates(user.hospital_id, open_only=False)
+    for filters in FILTERS:
+        assert db.session.scalars(services.queue_query(user, filters)).first(), filters  # every filter finds some
+        for batch_id in (None, queue["batch"].id):
+            filters.batch_id = batch_id
+            wanted = [a.id for a in db.session.scalars(services.queue_query(user, filters))]
+            for per_page in (1, 2, 5, 50):
+                for given in (updates, ()):  # totals from the tally, and counted
+                    first = queue_page(user, filters, 1, per_page, updates=given)
+                    pages = [queue_page(user, filters, n, per_page, updates=given) for n in range(1, first.pages + 1)]
+                    got = [row.assessment.id for page in pages for row in page.items]
+                    assert (got, first.total) == (wanted, len(wanted)), (filters, per_page, bool(given))
+
+
+def test_page_beyond_the_end_shows_the_last(db, queue):
+    page = queue_page(queue["user_a"], QueueFilters(), 10_000, 5)
+    assert page.page == page.pages and page.items
