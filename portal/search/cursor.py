@@ -82,6 +82,29 @@ def load(folder: Path) -> Cursor | None:
         return None
 
 
+_loaded: dict[str, tuple[tuple[int, int, int], Cursor]] = {}
+
+
+def load_cached(folder: Path) -> Cursor | None:
+    """`load`, re-reading the file only when its modification time or size changed (a copy: callers may
+    advance it). One entry per index folder, and a process sees a few folders in its life."""
+    path = folder / FILE_NAME
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # save() replaces the file: a new inode
+    cached = _loaded.get(str(folder))
+    if cached is None or cached[0] != stamp:
+        cursor = load(folder)
+        if cursor is None:
+            return None
+        if len(_loaded) > 16:
+            _loaded.clear()
+        cached = _loaded[str(folder)] = (stamp, cursor)
+    return Cursor(cached[1].high, list(cached[1].gaps))
+
+
 def save(folder: Path, cursor: Cursor) -> None:
     tmp = folder / f".{FILE_NAME}.{os.getpid()}"
     tmp.write_text(cursor.dumps())

@@ -211,7 +211,12 @@ def pending_count(app=None) -> int:
 
 
 def has_pending(app=None) -> bool:
-    return bool(_unapplied_ids(app or current_app._get_current_object()))
+    """Asked before every search, so kept cheap: the cursor file is re-read only when it changed, and with no
+    gaps the question is one index probe ("any log row above high?") on a plain connection."""
+    folder = idx.current_dir(app or current_app._get_current_object())
+    cursor = (cursor_file.load_cached(folder) if folder else None) or Cursor()
+    with db.engine.connect() as connection:
+        return journal.has_new(connection, cursor)
 
 
 def apply_pending(app=None, *, wait: float = 0.0) -> int | None:

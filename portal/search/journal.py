@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from portal.core.outbox import IndexChange
@@ -29,7 +30,7 @@ PAGE = 2000
 REFRESH = timedelta(seconds=60)
 
 
-def new_changes(session: Session, cursor: Cursor):
+def new_changes(session: Session | Connection, cursor: Cursor):
     """Pages of (id, doc_type, doc_id) rows that `cursor` has not applied, oldest first."""
     after = cursor.position
     while True:
@@ -45,6 +46,13 @@ def new_changes(session: Session, cursor: Cursor):
         fresh = [r for r in rows if cursor.is_new(r.id)]
         if fresh:
             yield fresh
+
+
+def has_new(connection, cursor: Cursor) -> bool:
+    """Whether `new_changes` would yield anything."""
+    if not cursor.gaps:
+        return connection.scalar(select(IndexChange.id).where(IndexChange.id > cursor.high).limit(1)) is not None
+    return any(True for _ in new_changes(connection, cursor))
 
 
 def snapshot(session: Session) -> Cursor:

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from whoosh import query as Q
@@ -172,6 +173,13 @@ def highlight(text: str | None, marks: list[str]) -> Markup:
     text = text or ""
     if not marks or not text:
         return escape(text)
+    return _highlighted(text, tuple(marks))
+
+
+# A results page repeats its fields' highlighting on every request for it (popular queries, facets clicked):
+# folding each field costs more than the rest of the row. Bounded: a few MB per worker at most.
+@lru_cache(maxsize=8192)
+def _highlighted(text: str, marks: tuple[str, ...]) -> Markup:
     folded = fold(text)
     spans: list[tuple[int, int]] = []
     for needle in marks:
