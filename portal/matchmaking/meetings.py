@@ -49,6 +49,13 @@ def when_where(meeting) -> str:
     )
 
 
+def get_match(actor, match_id) -> Match:
+    """A response (or session follow-up) the actor is a party to; anyone else's is NotFound."""
+    match = db.session.get(Match, match_id) if match_id is not None else None
+    require_match_party(actor, match)
+    return match
+
+
 def shortlist(actor, match, *, version=None) -> Match:
     require_match_hospital(actor, match)
     check_version(match, version, required=False)

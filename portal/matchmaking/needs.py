@@ -145,9 +145,17 @@ def _tell_responders(need, title, body) -> None:
         common.tell_company(company_id, title, body, f"/match/needs/{need.id}")
 
 
-def hospital_needs(hospital_id: int):
-    query = sa.select(Need).options(selectinload(Need.matches)).where(Need.hospital_id == hospital_id)
-    return query.order_by(Need.created_at.desc(), Need.id.desc())
+def get_own_need(actor, need_id) -> Need:
+    """One of the hospital's own needs; anyone else's is NotFound."""
+    need = db.session.get(Need, need_id) if need_id is not None else None
+    require_need_owner(actor, need)
+    return need
+
+
+def own_needs(actor) -> list[Need]:
+    """The hospital's needs, newest first, with their responses."""
+    query = sa.select(Need).options(selectinload(Need.matches)).where(Need.hospital_id == actor.hospital_id)
+    return db.session.scalars(query.order_by(Need.created_at.desc(), Need.id.desc())).all()
 
 
 def responses_to(need) -> list[Match]:
@@ -195,8 +203,11 @@ def own_responses(actor, need) -> list[Match]:
     ).all()
 
 
-def company_matches(actor):
-    return sa.select(Match).where(Match.company_id == actor.company_id).order_by(Match.id.desc())
+def company_responses(actor) -> list[Match]:
+    """The company's responses (and session follow-ups), newest first."""
+    return db.session.scalars(
+        sa.select(Match).where(Match.company_id == actor.company_id).order_by(Match.id.desc())
+    ).all()
 
 
 def respond(actor, need, *, product_id, note, upload=None, now=None) -> Match:
