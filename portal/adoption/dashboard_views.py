@@ -200,7 +200,7 @@ def hospital_export(hospital_id):
 
 
 def _rows_export(scope, name):
-    rows = db.session.execute(figures.assessment_rows(scope)).all()
+    rows = figures.export_rows(scope)
     months = figures.usage_by_month([row[0].id for row in rows])
     body = [
         (
