@@ -1,5 +1,7 @@
 """Accounts: authentication with throttling, sessions that really end, user administration."""
 
+from typing import NoReturn
+
 from flask import current_app
 
 from portal.accounts import throttle
@@ -39,24 +41,33 @@ class LoginThrottled(DomainError):
     status_code = 429
 
 
+def _refuse_login(error: DomainError, action: str, **audit) -> NoReturn:
+    """Audit a refused login, commit, then raise. This service's own commit: the unit of work rolls a refusal
+    back, yet the audit log must keep every failed attempt (a refused login has changed nothing else)."""
+    record(action, **audit)
+    db.session.commit()
+    raise error
+
+
 def authenticate(email: str, password: str, ip: str | None) -> User:
-    """Return the user for these credentials or raise; every outcome is audited (caller commits)."""
+    """Return the user for these credentials or raise; every outcome is audited (a success is committed by the
+    caller, a refusal here). The throttle's attempt slot is committed apart before the password is checked."""
     email = normalise_email(email)[:254]
     if not throttle.take_attempt(email, ip):
         minutes = current_app.config["PORTAL_LOGIN_WINDOW_MINUTES"]
-        record("login.throttled", subject=email)
-        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试（或从您常用的网络登录）。")
+        message = f"登录失败次数过多，请 {minutes} 分钟后再试（或从您常用的网络登录）。"
+        _refuse_login(LoginThrottled(message), "login.throttled", subject=email)
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
         burn_time(password)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
-        record(
+        _refuse_login(
+            DomainError("邮箱或密码不正确。", field="password"),
             "login.failure",
             subject=email,
             obj=user,
             comment="账号已停用" if user is not None and not user.active else None,
         )
-        raise DomainError("邮箱或密码不正确。", field="password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

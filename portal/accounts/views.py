@@ -5,11 +5,9 @@ from portal.accounts import services, tokens
 from portal.accounts.forms import LoginForm, PasswordChangeForm, TokenForm
 from portal.accounts.models import Role
 from portal.core.access import ANY_USER, PUBLIC, public, roles, safe_next
-from portal.core.errors import DomainError
-from portal.core.forms import ConfirmForm, attach_error
+from portal.core.forms import ConfirmForm
 from portal.core.unit import perform, submit
 from portal.core.web import found
-from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,15 +28,11 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target)
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
-        except DomainError as exc:
-            db.session.commit()  # keep the audit record of the failure
-            attach_error(form, exc)
-            return render_template("accounts/login.html", form=form, next=target), exc.status_code
+        attempt = submit(form, services.authenticate, form.email.data, form.password.data, request.remote_addr)
+        if not attempt.ok:
+            return render_template("accounts/login.html", form=form, next=target), attempt.status
         session.clear()  # no session fixation: a fresh session for the logged-in user
-        login_user(user, remember=form.remember.data)
-        db.session.commit()
+        login_user(attempt.value, remember=form.remember.data)
         return redirect(target)
     form.next.data = target
     return render_template("accounts/login.html", form=form, next=target)
@@ -47,8 +41,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_sessions(current_user, "logout")
-    db.session.commit()
+    perform(services.end_sessions, current_user, "logout")
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")
@@ -59,17 +52,12 @@ def logout():
 @login_required
 def password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            # Every other session has ended; keep this one by logging in again under the new token.
-            login_user(current_user._get_current_object())
-            flash("密码已修改，其他设备上的登录已全部退出。", "success")
-            return redirect(url_for("main.home"))
+    passwords = (form.current_password.data, form.new_password.data)
+    if form.validate_on_submit() and submit(form, services.change_password, current_user, *passwords).ok:
+        # Every other session has ended; keep this one by logging in again under the new token.
+        login_user(current_user._get_current_object())
+        flash("密码已修改，其他设备上的登录已全部退出。", "success")
+        return redirect(url_for("main.home"))
     return render_template("accounts/password.html", form=form)
 
 

@@ -12,6 +12,7 @@ from portal.adoption.importer import import_usage
 from portal.adoption.reminders import send_usage_reminders
 from portal.catalogue.models import Batch, Catalogue
 from portal.core.errors import DomainError
+from portal.core.unit import run_cli
 from portal.extensions import db
 
 adoption_cli = AppGroup("adoption", help="配备与使用情况")
@@ -36,12 +37,7 @@ REPORT_COLUMNS = (
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_usage_command(path):
     """Monthly use counts from CSV or XLSX (columns 医院名称, 注册证编号, 月份, 使用例数, 配备日期); all or nothing."""
-    try:
-        result = import_usage(system_actor(), path)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    result = run_cli(import_usage, system_actor(), path)
     click.echo(f"已导入 {result.reports} 条使用情况（其中新登记配备 {result.equipped} 项）。")
 
 
@@ -71,10 +67,7 @@ def report_scope(catalogue_code, batch_name, district) -> Scope:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
 def report(catalogue_code, batch_name, district, as_json):
     """Per entry: hospitals, decided, admitted, declined, not applicable, late, open, equipped, in use, uses."""
-    try:
-        rows = by_entry(report_scope(catalogue_code, batch_name, district))
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
+    rows = by_entry(run_cli(report_scope, catalogue_code, batch_name, district))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -92,14 +85,14 @@ def report(catalogue_code, batch_name, district, as_json):
 @click.option("--dry-run", is_flag=True, help="只列出将要发送的提醒，不发送也不记录")
 def remind(dry_run):
     """Remind hospitals of last month's missing use reports, once per product and month (run monthly by cron)."""
-    batches = send_usage_reminders(dry_run=dry_run)
     if dry_run:
+        batches = send_usage_reminders(dry_run=True)
         db.session.rollback()
     else:
-        db.session.commit()
         from portal.notifications.services import deliver_pending
 
-        deliver_pending(limit=500)
+        batches = run_cli(send_usage_reminders)
+        deliver_pending(limit=500)  # the month's reminders go out now, not 50 at a time
     for batch in batches:
         who = f"{len(batch.recipients)} 位用户" if batch.recipients else "无医院用户，未通知"
         click.echo(f"{batch.hospital.name}：{batch.month} 缺 {len(batch.products)} 个产品的使用情况（{who}）")
@@ -115,6 +108,5 @@ def rollup_command():
 
     batch_ids = db.session.scalars(sa.select(Assessment.batch_id).distinct().order_by(Assessment.batch_id)).all()
     for batch_id in batch_ids:
-        refresh(db.session, batch_id)
-        db.session.commit()
+        run_cli(refresh, db.session, batch_id)  # one batch at a time: each commit keeps the transaction short
     click.echo(f"已重建 {len(batch_ids)} 个批次的统计汇总。")

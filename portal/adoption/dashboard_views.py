@@ -11,15 +11,14 @@ from portal.adoption import figures, supervision, tables
 from portal.adoption.blueprint import bp, page_number, per_page, xlsx
 from portal.adoption.forms import ConfirmForm
 from portal.adoption.months import recent_months
-from portal.adoption.permissions import can_chase, require_hospital_in_scope, scope_district
+from portal.adoption.permissions import can_chase, scope_district
 from portal.assessments.models import Assessment
 from portal.catalogue.models import Batch, Catalogue, Entry
 from portal.core import timeutil
 from portal.core.access import roles, safe_next
-from portal.core.errors import NotFound
 from portal.core.paging import paginate_rows
 from portal.core.unit import run
-from portal.directory.models import Hospital
+from portal.core.web import found
 from portal.extensions import db
 
 WATCHERS = {Role.SUPERVISOR, Role.ADMIN}
@@ -60,12 +59,7 @@ def _selection_args(catalogue, batch) -> dict:
 
 def _scope(**extra) -> tuple:
     catalogue, batch = selection()
-    try:
-        scope = supervision.scope_for(
-            current_user, catalogue.id if catalogue else None, batch.id if batch else None, **extra
-        )
-    except NotFound:
-        abort(404)
+    scope = found(supervision.scope_for, catalogue.id if catalogue else None, batch.id if batch else None, **extra)
     return scope, catalogue, batch
 
 
@@ -163,19 +157,10 @@ def dashboard_export():
     )
 
 
-def _hospital(hospital_id) -> Hospital:
-    hospital = db.session.get(Hospital, hospital_id)
-    try:
-        require_hospital_in_scope(current_user, hospital)
-    except NotFound:
-        abort(404)
-    return hospital
-
-
 @bp.route("/supervision/hospitals/<int:hospital_id>")
 @roles(Role.SUPERVISOR, Role.ADMIN)
 def hospital(hospital_id):
-    item = _hospital(hospital_id)
+    item = found(supervision.get_hospital, hospital_id)
     scope, catalogue, batch = _scope(hospital_id=item.id)
     page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
     return render_template(
@@ -194,13 +179,13 @@ def hospital(hospital_id):
 @bp.route("/supervision/hospitals/<int:hospital_id>/export.xlsx")
 @roles(Role.SUPERVISOR, Role.ADMIN)
 def hospital_export(hospital_id):
-    item = _hospital(hospital_id)
+    item = found(supervision.get_hospital, hospital_id)
     scope, _catalogue, _batch = _scope(hospital_id=item.id)
     return _rows_export(scope, f"入院应用情况-{item.name}")
 
 
 def _rows_export(scope, name):
-    rows = db.session.execute(figures.assessment_rows(scope)).all()
+    rows = figures.export_rows(scope)
     months = figures.usage_by_month([row[0].id for row in rows])
     body = [
         (

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.adoption.models import Equipping, HospitalRollup, MonthRollup, UsageReport
+from portal.adoption.permissions import require_product_adoption
 from portal.assessments.models import Assessment, Outcome
 from portal.assessments.services import OPEN_STATES
 from portal.catalogue.models import Batch, Entry
@@ -312,3 +313,15 @@ def assessment_rows(scope: Scope):
         .join(Entry, Entry.id == Assessment.entry_id)
         .order_by(Hospital.district, Hospital.name, Entry.product_name, Assessment.id)
     )
+
+
+def export_rows(scope: Scope) -> list:
+    """Every row of `assessment_rows`, for a spreadsheet."""
+    return db.session.execute(assessment_rows(scope)).all()
+
+
+def company_entry(actor, entry_id) -> Entry:
+    """A listed entry of the company's own product, whose adoption it follows; anyone else's is NotFound."""
+    entry = db.session.get(Entry, entry_id) if entry_id is not None else None
+    require_product_adoption(actor, entry)
+    return entry

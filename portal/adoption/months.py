@@ -8,12 +8,20 @@ from portal.core.errors import DomainError
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:月)?(?:\s*[-/.]\s*\d{1,2}\s*日?)?\s*$")
 
 
-def parse_month(text, field: str = "month") -> str:
-    """'2026-11', '2026/11', '2026年11月' or an Excel date cell ('2026-11-01') as '2026-11'."""
+def month_or_none(text) -> str | None:
+    """'2026-11', '2026/11', '2026年11月' or an Excel date cell ('2026-11-01') as '2026-11'; None if not a month."""
     match = _MONTH.match(str(text or ""))
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise DomainError(f"月份「{str(text or '')[:20]}」格式不正确，应为 YYYY-MM，例如 2026-11。", field=field)
+        return None
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def parse_month(text, field: str = "month") -> str:
+    """`month_or_none`, refusing what is not a month."""
+    month = month_or_none(text)
+    if month is None:
+        raise DomainError(f"月份「{str(text or '')[:20]}」格式不正确，应为 YYYY-MM，例如 2026-11。", field=field)
+    return month
 
 
 def month_of(day: date) -> str:

@@ -167,18 +167,20 @@ def bulk_report(actor, month, values: dict, *, now: datetime | None = None) -> i
     return count
 
 
-def reportable(hospital_id: int):
-    """The hospital's admitted assessments with their equipping (None when not yet equipped), by product name."""
+def reportable(actor) -> list:
+    """The hospital user's admitted assessments with their equipping (None when not yet equipped), by product
+    name: the rows of the bulk form."""
     from portal.catalogue.models import Entry
 
-    return (
+    query = (
         sa.select(Assessment, Equipping)
         .join(Entry, Entry.id == Assessment.entry_id)
         .outerjoin(Equipping, Equipping.assessment_id == Assessment.id)
         .where(
-            Assessment.hospital_id == hospital_id,
+            Assessment.hospital_id == actor.hospital_id,
             Assessment.state == AssessmentState.DECIDED,
             Assessment.outcome == Outcome.ADMITTED,
         )
         .order_by(Entry.product_name, Assessment.id)
     )
+    return db.session.execute(query).all()

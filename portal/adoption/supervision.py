@@ -6,13 +6,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.adoption.figures import Scope
 from portal.adoption.models import Chase
-from portal.adoption.permissions import can_chase, require_supervise, scope_district
+from portal.adoption.permissions import can_chase, require_hospital_in_scope, require_supervise, scope_district
 from portal.assessments.models import Assessment
 from portal.assessments.services import OPEN_STATES
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
+from portal.directory.models import Hospital
 from portal.extensions import db
 
 
@@ -20,6 +21,13 @@ def scope_for(user, catalogue_id=None, batch_id=None, **extra) -> Scope:
     """The viewer's scope narrowed to a catalogue and batch; a supervisor never sees outside its district."""
     require_supervise(user)
     return Scope(catalogue_id=catalogue_id, batch_id=batch_id, district=scope_district(user), **extra)
+
+
+def get_hospital(user, hospital_id) -> Hospital:
+    """A public hospital the viewer watches; any other is NotFound."""
+    hospital = db.session.get(Hospital, hospital_id) if hospital_id is not None else None
+    require_hospital_in_scope(user, hospital)
+    return hospital
 
 
 def catalogue_choices() -> list[tuple[Catalogue, list[Batch]]]:

@@ -1,26 +1,21 @@
 """Adoption pages: the hospital's 配备 and 使用情况, the company's per-hospital list, the public figures; the
 supervisors' dashboard routes live in `dashboard_views` on the same blueprint."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.adoption import dashboard_views, figures, rollup, services  # noqa: F401  (rollup: its listeners)
 from portal.adoption.blueprint import bp, page_number, per_page, xlsx
 from portal.adoption.forms import EquipForm, MonthForm, UsageForm
-from portal.adoption.months import month_of, parse_month
-from portal.adoption.permissions import require_product_adoption
+from portal.adoption.months import month_of, month_or_none, parse_month
 from portal.adoption.tables import PRODUCT_HEADERS, product_rows
-from portal.assessments.models import Assessment
 from portal.assessments.services import get_assessment
-from portal.catalogue.models import Entry
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.errors import DomainError, NotFound
-from portal.core.forms import attach_error
 from portal.core.paging import paginate_rows
 from portal.core.unit import run, submit
-from portal.extensions import db
+from portal.core.web import found
 
 HOSPITAL = {Role.HOSPITAL}
 ACCESS = {
@@ -36,13 +31,6 @@ ACCESS = {
 
 
 # Hospital: one admitted product -------------------------------------------------------------------------------
-
-
-def _own(assessment_id) -> Assessment:
-    try:
-        return get_assessment(current_user, assessment_id)
-    except NotFound:
-        abort(404)
 
 
 def _render(assessment, equip_form=None, usage_form=None, status=200):
@@ -69,13 +57,13 @@ def _render(assessment, equip_form=None, usage_form=None, status=200):
 @bp.route("/adoption/assessments/<int:assessment_id>")
 @roles(Role.HOSPITAL)
 def assessment(assessment_id):
-    return _render(_own(assessment_id))
+    return _render(found(get_assessment, assessment_id))
 
 
 @bp.route("/adoption/assessments/<int:assessment_id>/equipped", methods=["POST"])
 @roles(Role.HOSPITAL)
 def equip(assessment_id):
-    item = _own(assessment_id)
+    item = found(get_assessment, assessment_id)
     form = EquipForm()
     if form.validate_on_submit():
         outcome = submit(
@@ -84,20 +72,20 @@ def equip(assessment_id):
         if outcome.ok:
             flash(f"已登记配备：{form.equipped_on.data:%Y-%m-%d}。", "success")
             return redirect(url_for("adoption.assessment", assessment_id=item.id))
-    return _render(db.session.get(Assessment, assessment_id), equip_form=form, status=400)
+    return _render(item, equip_form=form, status=400)
 
 
 @bp.route("/adoption/assessments/<int:assessment_id>/usage", methods=["POST"])
 @roles(Role.HOSPITAL)
 def usage(assessment_id):
-    item = _own(assessment_id)
+    item = found(get_assessment, assessment_id)
     form = UsageForm()
     if form.validate_on_submit():
         outcome = submit(form, services.report_usage, current_user, item, form.month.data, form.uses.data)
         if outcome.ok:
             flash(f"已填报 {outcome.value.month} 使用 {outcome.value.uses} 例。", "success")
             return redirect(url_for("adoption.assessment", assessment_id=item.id))
-    return _render(db.session.get(Assessment, assessment_id), usage_form=form, status=400)
+    return _render(item, usage_form=form, status=400)
 
 
 # Hospital: many products at once ------------------------------------------------------------------------------
@@ -107,23 +95,20 @@ def usage(assessment_id):
 @roles(Role.HOSPITAL)
 def bulk_usage():
     form = MonthForm(month=request.args.get("month") or month_of(timeutil.today_shanghai()))
-    rows = db.session.execute(services.reportable(current_user.hospital_id)).all()
+    rows = services.reportable(current_user)
     status = 200
     if form.validate_on_submit():
         values = {a: request.form.get(f"uses_{a.id}", "") for a, equipping in rows if equipping is not None}
         outcome = run(services.bulk_report, current_user, form.month.data, values)
-        if not outcome.ok:
-            attach_error(form, DomainError(outcome.error.message, field="month"))
+        if not outcome.ok:  # shown beside the month: the rows' inputs are not fields of the form
+            form.month.errors = [*form.month.errors, outcome.error.message]
             status = 400
         else:
             flash(f"已填报 {parse_month(form.month.data)} 的使用情况：{outcome.value} 个产品。", "success")
             return redirect(url_for("adoption.bulk_usage", month=parse_month(form.month.data)))
     elif request.method == "POST":
         status = 400
-    try:
-        month = parse_month(form.month.data)
-    except DomainError:
-        month = None
+    month = month_or_none(form.month.data)
     current = {}
     if month:
         ids = [a.id for a, _ in rows]
@@ -134,19 +119,10 @@ def bulk_usage():
 # Company: per-hospital adoption of a listed product -----------------------------------------------------------
 
 
-def _company_entry(entry_id) -> Entry:
-    entry = db.session.get(Entry, entry_id)
-    try:
-        require_product_adoption(current_user, entry)
-    except NotFound:
-        abort(404)
-    return entry
-
-
 @bp.route("/adoption/entries/<int:entry_id>")
 @roles(Role.MANUFACTURER)
 def product(entry_id):
-    entry = _company_entry(entry_id)
+    entry = found(figures.company_entry, entry_id)
     scope = figures.Scope(entry_id=entry.id)
     page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
     return render_template(
@@ -161,8 +137,8 @@ def product(entry_id):
 @bp.route("/adoption/entries/<int:entry_id>/export.xlsx")
 @roles(Role.MANUFACTURER)
 def product_export(entry_id):
-    entry = _company_entry(entry_id)
-    rows = db.session.execute(figures.assessment_rows(figures.Scope(entry_id=entry.id))).all()
+    entry = found(figures.company_entry, entry_id)
+    rows = figures.export_rows(figures.Scope(entry_id=entry.id))
     months = figures.usage_by_month([row[0].id for row in rows])
     name = f"入院应用情况-{entry.product_name}-{timeutil.today_shanghai():%Y%m%d}"
     return xlsx([("各医疗机构", PRODUCT_HEADERS, product_rows(rows, months))], name)

@@ -53,8 +53,7 @@ def run(action, *args, **kwargs) -> Outcome:
 
 
 def commit() -> None:
-    """The commit of `run`, for a view that calls several services before it ends its work (matchmaking):
-    StaleObject for a concurrent change (the caller rolls back), then `committed`."""
+    """The commit of `run`: StaleObject for a concurrent change (the caller rolls back), then `committed`."""
     commit_or_stale()
     committed.send(current_app._get_current_object())
 

@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.accounts.models import User
-from portal.core.errors import DomainError
+from portal.core.unit import run_cli
 from portal.demo.seed import seed_demo
 from portal.extensions import db
 
@@ -32,12 +32,7 @@ def seed(if_empty):
         click.echo("数据库已有数据，跳过演示数据。")
         return
     lines = []
-    try:
-        counts = seed_demo(out=lines.append)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
+    counts = run_cli(seed_demo, out=lines.append)  # its commit also ends the advisory lock's transaction
     created = [f"{LABELS.get(key, key)} {n}" for key, n in counts.items() if n]
     click.echo("已创建：" + "，".join(created) + "。" if created else "演示数据已存在，未作更改。")
     click.echo("")

@@ -8,9 +8,9 @@ from wtforms.validators import Length, Optional
 
 from portal.accounts.models import Role
 from portal.core.access import roles
-from portal.core.errors import DomainError, NotFound, PermissionDenied
-from portal.core.forms import PortalForm, attach_error, choices
-from portal.core.unit import run
+from portal.core.forms import PortalForm, choices
+from portal.core.unit import run, submit
+from portal.core.web import found
 from portal.imports import services, staging
 
 bp = Blueprint("imports", __name__)
@@ -37,10 +37,7 @@ class ConfirmForm(PortalForm):
 
 
 def _staged(token):
-    try:
-        return staging.load(current_user, token)
-    except NotFound:
-        abort(404)
+    return found(staging.load, token)
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -50,22 +47,17 @@ def new():
     form.kind.choices = choices(services.kinds_for(current_user).items())
     form.catalogue.choices = choices((c.code, c.name) for c in services.catalogues_for(current_user))
     if form.validate_on_submit():
-        try:
-            staged = services.start(
-                current_user,
-                form.kind.data,
-                form.file.data,
-                catalogue_code=form.catalogue.data,
-                batch_name=form.batch.data,
-                published_on=form.published_on.data,
-                assess=form.assess.data,
-            )
-        except PermissionDenied:
+        options = {
+            "catalogue_code": form.catalogue.data,
+            "batch_name": form.batch.data,
+            "published_on": form.published_on.data,
+            "assess": form.assess.data,
+        }
+        started = submit(form, services.start, current_user, form.kind.data, form.file.data, **options)
+        if started.status == 403:  # a kind of import the user may not run: refused, not a form error
             abort(403)
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            return redirect(url_for("imports.preview", token=staged.token))
+        if started.ok:
+            return redirect(url_for("imports.preview", token=started.value.token))
     return render_template("imports/new.html", form=form)
 
 

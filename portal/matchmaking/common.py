@@ -1,10 +1,10 @@
-"""Helpers shared by the 医企对接 services: text checks, optimistic versions, notifying each side."""
+"""Helpers shared by the 医企对接 services: text checks, inserting once, notifying each side."""
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
-from portal.core.errors import DomainError, StaleObject
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -16,18 +16,6 @@ def text(value, label: str, field: str, *, max_len: int, required: bool = True) 
     if len(value) > max_len:
         raise DomainError(f"{label}不能超过 {max_len} 字。", field=field)
     return value
-
-
-def check_version(obj, version) -> None:
-    """A form's version against the row's; empty means the caller did not send one (CLI, services)."""
-    if version in (None, ""):
-        return
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise DomainError("版本号无效，请刷新页面后重试。", field="version") from None
-    if version != obj.version_id:
-        raise StaleObject()
 
 
 def add_once(obj, message: str, field: str) -> None:

@@ -14,6 +14,7 @@ from portal.audit.services import record
 from portal.catalogue.models import Entry, EntryStatus
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
+from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.matchmaking import common
 from portal.matchmaking.models import Match, MatchOutcome, Meeting
@@ -48,9 +49,16 @@ def when_where(meeting) -> str:
     )
 
 
+def get_match(actor, match_id) -> Match:
+    """A response (or session follow-up) the actor is a party to; anyone else's is NotFound."""
+    match = db.session.get(Match, match_id) if match_id is not None else None
+    require_match_party(actor, match)
+    return match
+
+
 def shortlist(actor, match, *, version=None) -> Match:
     require_match_hospital(actor, match)
-    common.check_version(match, version)
+    check_version(match, version, required=False)
     transition(MATCH, match, "shortlist", actor, comment="列入入围")
     common.tell_company(
         match.company_id,
@@ -97,7 +105,7 @@ def _meeting_fields(starts_at, minutes, place, online_link, now) -> dict:
 def propose_meeting(actor, match, *, starts_at, minutes=60, place="", online_link="", version=None, now=None):
     """The hospital proposes (or re-proposes) a time; the company proposes another one (counter)."""
     require_match_party(actor, match)
-    common.check_version(match, version)
+    check_version(match, version, required=False)
     now = now or timeutil.utcnow()
     fields = _meeting_fields(starts_at, minutes, place, online_link, now)
     meeting = match.meeting
@@ -144,7 +152,7 @@ def accept_meeting(actor, match, *, version=None) -> Meeting:
     meeting = match.meeting
     if meeting is None:
         raise IllegalTransition("还没有提议的会面时间。")
-    common.check_version(meeting, version)
+    check_version(meeting, version, required=False)
     waiting_for_company = meeting.state is MeetingState.PROPOSED
     if (waiting_for_company and not is_match_company(actor, match)) or (
         meeting.state is MeetingState.COUNTERED and not is_match_hospital(actor, match)
@@ -213,7 +221,7 @@ def has_met(match, now) -> bool:
 def record_outcome(actor, match, outcome, note, *, version=None, now=None) -> Match:
     """进入入院评估 links (and starts) the hospital's assessment of the product when there is one."""
     require_match_hospital(actor, match)
-    common.check_version(match, version)
+    check_version(match, version, required=False)
     try:
         outcome = MatchOutcome(outcome)
     except ValueError:

@@ -14,6 +14,7 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
+from portal.core.persistence import check_version
 from portal.core.reference import DEPARTMENTS, DISTRICTS, KEY_AREAS
 from portal.extensions import db
 from portal.matchmaking import common, matching
@@ -93,7 +94,7 @@ def publish_need(actor, *, department, title, description, key_area, valid_until
 
 def edit_need(actor, need, *, version=None, now=None, **values) -> Need:
     require_need_owner(actor, need)
-    common.check_version(need, version)
+    check_version(need, version, required=False)
     if not is_open(need, timeutil.today_shanghai(now)):
         raise IllegalTransition(f"临床需求当前状态为「{shown_state(need)}」，不能修改；如已过期请先延长有效期。")
     fields = _fields(today=timeutil.today_shanghai(now), **values)
@@ -106,7 +107,7 @@ def edit_need(actor, need, *, version=None, now=None, **values) -> Need:
 
 def close_need(actor, need, *, comment: str = "", version=None) -> Need:
     require_need_owner(actor, need)
-    common.check_version(need, version)
+    check_version(need, version, required=False)
     comment = common.text(comment, "关闭说明", "comment", max_len=500, required=False)
     transition(NEED, need, "close", actor, comment=comment or "医院关闭需求")
     _tell_responders(need, f"临床需求已关闭：{need.title}", comment or "医院已关闭该需求。")
@@ -115,7 +116,7 @@ def close_need(actor, need, *, comment: str = "", version=None) -> Need:
 
 def extend_need(actor, need, valid_until, *, version=None, now=None) -> Need:
     require_need_owner(actor, need)
-    common.check_version(need, version)
+    check_version(need, version, required=False)
     _check_until(valid_until, timeutil.today_shanghai(now))
     if valid_until <= need.valid_until:
         raise DomainError(f"新的有效期应晚于当前有效期（{need.valid_until:%Y-%m-%d}）。", field="valid_until")
@@ -144,9 +145,17 @@ def _tell_responders(need, title, body) -> None:
         common.tell_company(company_id, title, body, f"/match/needs/{need.id}")
 
 
-def hospital_needs(hospital_id: int):
-    query = sa.select(Need).options(selectinload(Need.matches)).where(Need.hospital_id == hospital_id)
-    return query.order_by(Need.created_at.desc(), Need.id.desc())
+def get_own_need(actor, need_id) -> Need:
+    """One of the hospital's own needs; anyone else's is NotFound."""
+    need = db.session.get(Need, need_id) if need_id is not None else None
+    require_need_owner(actor, need)
+    return need
+
+
+def own_needs(actor) -> list[Need]:
+    """The hospital's needs, newest first, with their responses."""
+    query = sa.select(Need).options(selectinload(Need.matches)).where(Need.hospital_id == actor.hospital_id)
+    return db.session.scalars(query.order_by(Need.created_at.desc(), Need.id.desc())).all()
 
 
 def responses_to(need) -> list[Match]:
@@ -194,8 +203,11 @@ def own_responses(actor, need) -> list[Match]:
     ).all()
 
 
-def company_matches(actor):
-    return sa.select(Match).where(Match.company_id == actor.company_id).order_by(Match.id.desc())
+def company_responses(actor) -> list[Match]:
+    """The company's responses (and session follow-ups), newest first."""
+    return db.session.scalars(
+        sa.select(Match).where(Match.company_id == actor.company_id).order_by(Match.id.desc())
+    ).all()
 
 
 def respond(actor, need, *, product_id, note, upload=None, now=None) -> Match:

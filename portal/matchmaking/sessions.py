@@ -9,6 +9,7 @@ from portal.accounts.models import Role
 from portal.audit.services import record
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, PermissionDenied
+from portal.core.persistence import check_version
 from portal.core.reference import DEPARTMENTS, DISTRICTS, KEY_AREAS
 from portal.extensions import db
 from portal.matchmaking import common, meetings
@@ -79,7 +80,7 @@ def visible_sessions(actor) -> list[MatchSession]:
 def change_state(actor, session, action: str, *, version=None) -> MatchSession:
     if not can_manage_session(actor, session):
         raise PermissionDenied("只有活动的组织者可以执行此操作。")
-    common.check_version(session, version)
+    check_version(session, version, required=False)
     transition(SESSION, session, action, actor)
     if session.state is SessionState.CANCELLED:
         for company_id in {s.company_id for s in session.signups}:
