@@ -7,6 +7,8 @@ a second of CPU on them in its first requests, and keep a private copy.
 No database connection is opened before the fork, and each worker drops any pooled one it inherited.
 """
 
+import gc
+
 preload_app = True
 
 
@@ -21,6 +23,10 @@ def when_ready(server):
     configure_mappers()
     for name in app.jinja_env.list_templates(extensions=["html", "txt", "xml"]):
         app.jinja_env.get_template(name)
+    # Out of the collector's reach: its passes would otherwise write to every object the workers inherited,
+    # copying the master's pages into each worker (Python's documented advice for pre-fork servers).
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker):
