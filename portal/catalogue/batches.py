@@ -195,6 +195,10 @@ def batches_in_view(actor):
     return query
 
 
+def all_batches_in_view(actor) -> list[Batch]:
+    return db.session.scalars(batches_in_view(actor)).all()
+
+
 def batch_ids(ref: str, catalogue_id: int | None = None) -> list[int]:
     """The batches a request names: by id when `ref` is digits, else by name (of one catalogue when given).
     The one rule both APIs resolve `batch` by; the entries API then asks for exactly one."""

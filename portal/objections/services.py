@@ -214,6 +214,15 @@ def batch_objections(actor, batch: Batch) -> tuple[list[Objection], dict[int, li
     return objections, evidence
 
 
+def application_objections(actor, application) -> list[Objection]:
+    """The objections to one application, for the reviewers of its batch (and administrators)."""
+    if not can_view_batch(actor, application.batch):
+        raise NotFound()
+    return db.session.scalars(
+        select(Objection).where(Objection.application_id == application.id).order_by(Objection.id)
+    ).all()
+
+
 def open_objection_count(batch: Batch) -> int:
     return db.session.scalar(
         select(func.count(Objection.id)).where(Objection.batch_id == batch.id, Objection.state == ObjectionState.OPEN)
