@@ -126,6 +126,14 @@ def get_application(actor, application_id: int) -> Application:
     return application
 
 
+def batch_to_apply(actor, batch_id: int) -> Batch:
+    """The batch a company applies a product to (create_application then checks that its call is open)."""
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound()
+    return batch
+
+
 def open_batches_for(product: Product) -> list[Batch]:
     """Open batches (call not yet closed) to which the product has not been applied: the "apply to" buttons."""
     now = timeutil.utcnow()
