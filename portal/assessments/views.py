@@ -19,6 +19,7 @@ from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide
 from portal.catalogue.models import Batch
+from portal.catalogue.services import public_attachments
 from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import NotFound
@@ -28,7 +29,6 @@ from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.core.unit import perform, submit
 from portal.core.web import found
 from portal.extensions import db
-from portal.products.permissions import public_attachments
 
 bp = Blueprint("assessments", __name__)
 
