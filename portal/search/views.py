@@ -1,9 +1,11 @@
-"""Public search across every catalogue, its exports, and the admins' synonym pages."""
+"""Public search across every catalogue or within one (the catalogue's own page), its exports, and the admins'
+synonym pages."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.catalogue.services import get_by_code, published_batches
 from portal.core.access import PUBLIC, public, roles
 from portal.core.unit import perform, submit
 from portal.core.web import found
@@ -17,6 +19,8 @@ ADMIN = {Role.ADMIN}
 ACCESS = {
     "search.index": PUBLIC,
     "search.export": PUBLIC,
+    "search.catalogue": PUBLIC,
+    "search.catalogue_export": PUBLIC,
     "search.synonyms": ADMIN,
     "search.synonym_new": ADMIN,
     "search.synonym_edit": ADMIN,
@@ -25,7 +29,7 @@ ACCESS = {
 
 
 def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str, str], **context):
-    """Run the search the request asks for and render it (shared with the catalogue page)."""
+    """Run the search the request asks for and render it (everywhere, or within one catalogue)."""
     wanted = web.read_request(fixed)
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
@@ -72,6 +76,33 @@ def export(fmt):
         abort(404)
     wanted = web.read_request()
     return web.export_response(fmt, wanted["text"], wanted["filters"], "新优药械目录检索结果")
+
+
+# One catalogue ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/catalogues/<code>")
+@public
+def catalogue(code):
+    catalogue = get_by_code(code) or abort(404)
+    return render_search(
+        "search/catalogue.html",
+        "search.catalogue",
+        {"code": code},
+        {"catalogue": str(catalogue.id)},
+        catalogue=catalogue,
+        published=published_batches(current_user, catalogue),
+    )
+
+
+@bp.route("/catalogues/<code>/export.<fmt>")
+@public
+def catalogue_export(code, fmt):
+    catalogue = get_by_code(code) or abort(404)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    wanted = web.read_request({"catalogue": str(catalogue.id)})
+    return web.export_response(fmt, wanted["text"], wanted["filters"], catalogue.code)
 
 
 # Synonyms (admin) ----------------------------------------------------------------------------------------
