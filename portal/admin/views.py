@@ -1,22 +1,22 @@
 """Administration of users, companies, hospitals and catalogues, and the audit log."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
+from portal.accounts import reads as account_reads
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.admin.forms import CatalogueForm, CompanyForm, HospitalForm, UserForm
-from portal.audit.models import AuditEvent
-from portal.catalogue.models import Catalogue, Scope
+from portal.catalogue import reads as catalogue_reads
+from portal.catalogue.models import Scope
 from portal.catalogue.services import save_catalogue
 from portal.core.access import roles
 from portal.core.forms import choices
 from portal.core.unit import submit
-from portal.core.web import paginate
-from portal.directory.models import Company, Hospital, HospitalLevel
+from portal.core.web import found, paginate
+from portal.directory import reads as directory_reads
+from portal.directory.models import HospitalLevel
 from portal.directory.services import save_company, save_hospital
-from portal.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN = {Role.ADMIN}
@@ -41,28 +41,18 @@ ACCESS = {
 }
 
 
-
-
-def _save(form, template, save, done_message, done_endpoint, **context):
-    """Validate and run the save; on a refusal show the form again with what was typed."""
-    if form.validate_on_submit() and submit(form, save).ok:
-        flash(done_message, "success")
-        return redirect(url_for(done_endpoint))
-    return render_template(template, form=form, **context)
-
-
 # Users ---------------------------------------------------------------------------------------------------
 
 
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
     form.company_id.choices = choices(
-        [(0, "（无）")] + [(c.id, c.name) for c in db.session.scalars(select(Company).order_by(Company.name))]
+        [(0, "（无）")] + [(c.id, c.name) for c in directory_reads.all_companies(current_user)]
     )
     form.hospital_id.choices = choices(
-        [(0, "（无）")] + [(h.id, h.name) for h in db.session.scalars(select(Hospital).order_by(Hospital.name))]
+        [(0, "（无）")] + [(h.id, h.name) for h in directory_reads.all_hospitals(current_user)]
     )
-    form.catalogue_ids.choices = choices((c.id, c.name) for c in db.session.scalars(select(Catalogue)))
+    form.catalogue_ids.choices = choices((c.id, c.name) for c in catalogue_reads.all_catalogues(current_user))
     if user is not None and request.method == "GET":
         form.role.data = user.role.value
         form.catalogue_ids.data = [c.id for c in user.catalogues]
@@ -74,11 +64,9 @@ def _user_form(user: User | None = None) -> UserForm:
 
 def _scope(form: UserForm) -> dict:
     return {
-        "company": db.session.get(Company, form.company_id.data) if form.company_id.data else None,
-        "hospital": db.session.get(Hospital, form.hospital_id.data) if form.hospital_id.data else None,
-        "catalogues": db.session.scalars(
-            select(Catalogue).where(Catalogue.id.in_(form.catalogue_ids.data or []))
-        ).all(),
+        "company": found(directory_reads.get_company, form.company_id.data) if form.company_id.data else None,
+        "hospital": found(directory_reads.get_hospital, form.hospital_id.data) if form.hospital_id.data else None,
+        "catalogues": catalogue_reads.catalogues_by_ids(current_user, form.catalogue_ids.data),
         "district": form.district.data or None,
     }
 
@@ -86,9 +74,7 @@ def _scope(form: UserForm) -> dict:
 @bp.route("/users")
 @roles(Role.ADMIN)
 def users():
-    query = select(User).order_by(User.role, User.email)
-    if request.args.get("q"):
-        query = query.where(User.email.contains(request.args["q"].strip().lower()))
+    query = account_reads.users_query(current_user, request.args.get("q", ""))
     return render_template("admin/users.html", page=paginate(query))
 
 
@@ -96,43 +82,45 @@ def users():
 @roles(Role.ADMIN)
 def user_new():
     form = _user_form()
-    return _save(
-        form,
-        "admin/user_form.html",
-        lambda: accounts.create_user(
+    if (
+        form.validate_on_submit()
+        and submit(
+            form,
+            accounts.create_user,
             current_user,
             email=form.email.data,
             role=Role(form.role.data),
             password=form.password.data or "",
             name=form.name.data or "",
             **_scope(form),
-        ),
-        "用户已创建。",
-        "admin.users",
-        user=None,
-    )
+        ).ok
+    ):
+        flash("用户已创建。", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def user_edit(user_id):
-    user = db.session.get(User, user_id) or abort(404)
+    user = found(account_reads.get_user, user_id)
     form = _user_form(user)
-    return _save(
-        form,
-        "admin/user_form.html",
-        lambda: accounts.update_user(
+    if (
+        form.validate_on_submit()
+        and submit(
+            form,
+            accounts.update_user,
             current_user,
             user,
             name=form.name.data or "",
             role=Role(form.role.data),
             active=form.active.data,
             **_scope(form),
-        ),
-        "用户已更新。",
-        "admin.users",
-        user=user,
-    )
+        ).ok
+    ):
+        flash("用户已更新。", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
 
 
 # Companies -----------------------------------------------------------------------------------------------
@@ -148,9 +136,7 @@ def _company_fields(form: CompanyForm) -> dict:
 @bp.route("/companies")
 @roles(Role.ADMIN)
 def companies():
-    query = select(Company).order_by(Company.name)
-    if request.args.get("q"):
-        query = query.where(Company.name.contains(request.args["q"].strip()))
+    query = directory_reads.companies_query(current_user, request.args.get("q", ""))
     return render_template("admin/companies.html", page=paginate(query))
 
 
@@ -158,29 +144,21 @@ def companies():
 @roles(Role.ADMIN)
 def company_new():
     form = CompanyForm()
-    return _save(
-        form,
-        "admin/company_form.html",
-        lambda: save_company(current_user, None, **_company_fields(form)),
-        "企业已创建。",
-        "admin.companies",
-        company=None,
-    )
+    if form.validate_on_submit() and submit(form, save_company, current_user, None, **_company_fields(form)).ok:
+        flash("企业已创建。", "success")
+        return redirect(url_for("admin.companies"))
+    return render_template("admin/company_form.html", form=form, company=None)
 
 
 @bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def company_edit(company_id):
-    company = db.session.get(Company, company_id) or abort(404)
+    company = found(directory_reads.get_company, company_id)
     form = CompanyForm(obj=company)
-    return _save(
-        form,
-        "admin/company_form.html",
-        lambda: save_company(current_user, company, **_company_fields(form)),
-        "企业已更新。",
-        "admin.companies",
-        company=company,
-    )
+    if form.validate_on_submit() and submit(form, save_company, current_user, company, **_company_fields(form)).ok:
+        flash("企业已更新。", "success")
+        return redirect(url_for("admin.companies"))
+    return render_template("admin/company_form.html", form=form, company=company)
 
 
 # Hospitals -----------------------------------------------------------------------------------------------
@@ -198,9 +176,7 @@ def _hospital_fields(form: HospitalForm) -> dict:
 @bp.route("/hospitals")
 @roles(Role.ADMIN)
 def hospitals():
-    query = select(Hospital).order_by(Hospital.district, Hospital.name)
-    if request.args.get("q"):
-        query = query.where(Hospital.name.contains(request.args["q"].strip()))
+    query = directory_reads.hospitals_query(current_user, request.args.get("q", ""))
     return render_template("admin/hospitals.html", page=paginate(query))
 
 
@@ -208,31 +184,23 @@ def hospitals():
 @roles(Role.ADMIN)
 def hospital_new():
     form = HospitalForm()
-    return _save(
-        form,
-        "admin/hospital_form.html",
-        lambda: save_hospital(current_user, None, **_hospital_fields(form)),
-        "医疗机构已创建。",
-        "admin.hospitals",
-        hospital=None,
-    )
+    if form.validate_on_submit() and submit(form, save_hospital, current_user, None, **_hospital_fields(form)).ok:
+        flash("医疗机构已创建。", "success")
+        return redirect(url_for("admin.hospitals"))
+    return render_template("admin/hospital_form.html", form=form, hospital=None)
 
 
 @bp.route("/hospitals/<int:hospital_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def hospital_edit(hospital_id):
-    hospital = db.session.get(Hospital, hospital_id) or abort(404)
+    hospital = found(directory_reads.get_hospital, hospital_id)
     form = HospitalForm(obj=hospital)
     if request.method == "GET":
         form.level.data = hospital.level.value
-    return _save(
-        form,
-        "admin/hospital_form.html",
-        lambda: save_hospital(current_user, hospital, **_hospital_fields(form)),
-        "医疗机构已更新。",
-        "admin.hospitals",
-        hospital=hospital,
-    )
+    if form.validate_on_submit() and submit(form, save_hospital, current_user, hospital, **_hospital_fields(form)).ok:
+        flash("医疗机构已更新。", "success")
+        return redirect(url_for("admin.hospitals"))
+    return render_template("admin/hospital_form.html", form=form, hospital=hospital)
 
 
 # Catalogues ----------------------------------------------------------------------------------------------
@@ -256,39 +224,34 @@ def _catalogue_fields(form: CatalogueForm) -> dict:
 @bp.route("/catalogues")
 @roles(Role.ADMIN)
 def catalogues():
-    return render_template("admin/catalogues.html", page=paginate(select(Catalogue).order_by(Catalogue.id)))
+    return render_template("admin/catalogues.html", page=paginate(catalogue_reads.catalogues_query(current_user)))
 
 
 @bp.route("/catalogues/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def catalogue_new():
     form = CatalogueForm()
-    return _save(
-        form,
-        "admin/catalogue_form.html",
-        lambda: save_catalogue(current_user, None, **_catalogue_fields(form)),
-        "目录已创建。",
-        "admin.catalogues",
-        catalogue=None,
-    )
+    if form.validate_on_submit() and submit(form, save_catalogue, current_user, None, **_catalogue_fields(form)).ok:
+        flash("目录已创建。", "success")
+        return redirect(url_for("admin.catalogues"))
+    return render_template("admin/catalogue_form.html", form=form, catalogue=None)
 
 
 @bp.route("/catalogues/<int:catalogue_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def catalogue_edit(catalogue_id):
-    catalogue = db.session.get(Catalogue, catalogue_id) or abort(404)
+    catalogue = found(catalogue_reads.get_catalogue, catalogue_id)
     form = CatalogueForm(obj=catalogue)
     if request.method == "GET":
         form.scope.data = catalogue.scope.value
         form.district.data = catalogue.district or ""
-    return _save(
-        form,
-        "admin/catalogue_form.html",
-        lambda: save_catalogue(current_user, catalogue, **_catalogue_fields(form)),
-        "目录已更新。",
-        "admin.catalogues",
-        catalogue=catalogue,
-    )
+    if (
+        form.validate_on_submit()
+        and submit(form, save_catalogue, current_user, catalogue, **_catalogue_fields(form)).ok
+    ):
+        flash("目录已更新。", "success")
+        return redirect(url_for("admin.catalogues"))
+    return render_template("admin/catalogue_form.html", form=form, catalogue=catalogue)
 
 
 # Audit log -----------------------------------------------------------------------------------------------
@@ -297,7 +260,5 @@ def catalogue_edit(catalogue_id):
 @bp.route("/audit")
 @roles(Role.ADMIN)
 def audit():
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if request.args.get("action"):
-        query = query.where(AuditEvent.action.startswith(request.args["action"].strip()))
+    query = account_reads.audit_query(current_user, request.args.get("action", ""))
     return render_template("admin/audit.html", page=paginate(query))

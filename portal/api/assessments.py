@@ -4,22 +4,19 @@
 records a decision through the same service as the pages. Another hospital's id answers 404.
 """
 
-import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from portal.accounts.models import Role
 from portal.api.auth import token_required
 from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
-from portal.assessments import services
+from portal.assessments import reads, services
 from portal.assessments.models import Assessment, Outcome
-from portal.catalogue.batches import batch_ids
-from portal.catalogue.models import Batch, EntryStatus
+from portal.catalogue.models import EntryStatus
 from portal.core import timeutil
 from portal.core.access import public
 from portal.core.errors import DomainError
 from portal.core.inputs import parse_int
 from portal.core.unit import error_json, run
-from portal.extensions import db
 from portal.workflow import AssessmentState
 
 HOSPITAL = {Role.HOSPITAL}
@@ -78,12 +75,10 @@ def _int_arg(name: str, default: int, low: int, high: int):
 @public  # authenticated by token_required
 @token_required(Role.HOSPITAL)
 def assessments():
-    parsed = run(_list_query, g.api_user)  # reads only: a refused parameter becomes the JSON error
+    parsed = run(_list_page, g.api_user)  # reads only: a refused parameter becomes the JSON error
     if not parsed.ok:
         return error_json(parsed.error)
-    query, page, per_page = parsed.value
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    total, page, per_page, rows = parsed.value
     return jsonify(
         total=total,
         page=page,
@@ -92,7 +87,7 @@ def assessments():
     )
 
 
-def _list_query(user):
+def _list_page(user):
     page = _int_arg("page", 1, 1, 100_000)
     per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
     state = request.args.get("state", "")
@@ -101,10 +96,8 @@ def _list_query(user):
         raise DomainError(f"参数 state 应为 {allowed} 之一。", field="state")
     filters = services.QueueFilters(state=state)
     batch = request.args.get("batch", "").strip()
-    query = services.queue_query(user, filters)
-    if batch:
-        query = query.where(Batch.id.in_(batch_ids(batch)))  # a name may name one batch of several catalogues
-    return query, page, per_page
+    total, rows = reads.queue_page(user, filters, batch_ref=batch, page=page, per_page=per_page)
+    return total, page, per_page, rows
 
 
 @bp.route(f"/assessments/<{ID}:assessment_id>/decision", methods=["POST"])

@@ -1,14 +1,15 @@
 """Public catalogue entries over the API (DESIGN §6) and the OpenAPI 3.1 document of every /api/v1 endpoint."""
 
 from flask import jsonify, request, url_for
-from sqlalchemy import select
+from flask_login import current_user
 
 from portal.api import adoption, assessments
 from portal.api.blueprint import ERROR_SCHEMA, ID, bp, paginated_response
 from portal.catalogue.batches import batch_ids
-from portal.catalogue.models import Catalogue, Entry, EntryStatus
+from portal.catalogue.models import EntryStatus
+from portal.catalogue.services import get_by_code, get_entry
 from portal.core.access import PUBLIC, public
-from portal.extensions import db
+from portal.core.errors import NotFound
 from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
 
@@ -52,9 +53,10 @@ def _filters() -> dict[str, str]:
     catalogue_id = None
     code = request.args.get("catalogue", "").strip()
     if code:
-        catalogue_id = db.session.scalar(select(Catalogue.id).where(Catalogue.code == code))
-        if catalogue_id is None:
+        catalogue = get_by_code(code)
+        if catalogue is None:
             raise _BadParam("catalogue", f"没有代码为「{code[:32]}」的目录。")
+        catalogue_id = catalogue.id
         filters["catalogue"] = str(catalogue_id)
     batch = request.args.get("batch", "").strip()
     if batch:
@@ -94,8 +96,9 @@ def entries():
 @bp.route(f"/entries/<{ID}:entry_id>")
 @public
 def entry(entry_id):
-    item = db.session.get(Entry, entry_id)
-    if item is None:
+    try:
+        item = get_entry(current_user, entry_id)
+    except NotFound:
         return _error(404, "not_found", f"没有编号为 {entry_id} 的目录条目。")
     data = indexer.entry_doc(item)["data"]
     body = services.api_item(data)

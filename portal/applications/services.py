@@ -1,11 +1,16 @@
 """Applications of a company's product to a catalogue batch (DESIGN §4): draft, submit, resubmit, withdraw."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application, Submission
-from portal.applications.permissions import can_edit_application, can_view_application, is_applicant
+from portal.applications.permissions import (
+    can_edit_application,
+    can_view_application,
+    is_applicant,
+    submitted_once_clause,
+)
 from portal.audit.services import history, record
 from portal.catalogue.models import Batch, Entry, EntryStatus, Scope
 from portal.catalogue.signals import entry_delisted
@@ -16,8 +21,8 @@ from portal.core.persistence import check_version
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
-from portal.products.permissions import can_edit_product
-from portal.products.signals import product_changed
+from portal.products.permissions import can_edit_product, reviewer_catalogue_ids
+from portal.products.signals import attachment_access, product_changed, product_shown, products_counted
 from portal.workflow import APPLICATION as APPLICATION_FLOW
 from portal.workflow import ApplicationState, BatchState, transition
 
@@ -124,6 +129,14 @@ def get_application(actor, application_id: int) -> Application:
     if application is None or not can_view_application(actor, application):
         raise NotFound()
     return application
+
+
+def batch_to_apply(actor, batch_id: int) -> Batch:
+    """The batch a company applies a product to (create_application then checks that its call is open)."""
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound()
+    return batch
 
 
 def open_batches_for(product: Product) -> list[Batch]:
@@ -381,3 +394,39 @@ def notify_company(application: Application, title: str, body: str = "") -> None
         body,
         link=f"/applications/{application.id}",
     )
+
+
+# What the products area asks of the applications (products/signals.py) -----------------------------------
+
+
+@attachment_access.connect
+def _reviewers_see_submitted_products(attachment, *, user) -> bool:
+    """Reviewers see a product's attachments once it was submitted to a batch of one of their catalogues."""
+    catalogue_ids = reviewer_catalogue_ids(user)
+    if attachment.product_id is None or not catalogue_ids:
+        return False
+    submitted_there = (
+        exists()
+        .where(Application.product_id == attachment.product_id, Application.batch_id == Batch.id)
+        .where(Batch.catalogue_id.in_(catalogue_ids))
+        .where(submitted_once_clause())
+    )
+    return bool(db.session.scalar(select(submitted_there)))
+
+
+@product_shown.connect
+def _applications_of_product(product, *, actor) -> dict:
+    applications = db.session.scalars(
+        select(Application).where(Application.product_id == product.id).order_by(Application.id.desc())
+    ).all()
+    return {"applications": applications, "open_batches": open_batches_for(product)}
+
+
+@products_counted.connect
+def _applied_counts(product_ids) -> tuple[str, dict]:
+    rows = db.session.execute(
+        select(Application.product_id, func.count(Application.id))
+        .where(Application.product_id.in_(product_ids))
+        .group_by(Application.product_id)
+    )
+    return "applied", dict(rows.all())

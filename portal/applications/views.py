@@ -15,6 +15,7 @@ from portal.applications.permissions import (
 from portal.applications.progress import progress
 from portal.applications.services import (
     NotEligible,
+    batch_to_apply,
     company_applications,
     create_application,
     eligibility_failures,
@@ -27,13 +28,11 @@ from portal.applications.services import (
     withdraw_application,
 )
 from portal.audit.services import history
-from portal.catalogue.models import Batch
 from portal.core.access import roles
 from portal.core.forms import attach_error
 from portal.core.persistence import parse_version
 from portal.core.unit import run, submit
 from portal.core.web import found, paginate
-from portal.extensions import db
 from portal.products.services import get_own_product
 from portal.workflow import ApplicationState
 
@@ -79,7 +78,7 @@ def index():
 def create(product_id, batch_id):
     """Apply an existing product to an open batch: nothing is typed twice."""
     product = _own_product(product_id)
-    batch = db.session.get(Batch, batch_id) or abort(404)
+    batch = found(batch_to_apply, batch_id)
     created = run(create_application, current_user, product, batch)
     if not created.ok:
         flash(created.error.message, "error")

@@ -80,14 +80,28 @@ def summed(now: datetime) -> tuple:
 
 def single(now: datetime) -> tuple:
     """Progress columns of one tally row."""
-    return (T.total, T.decided, T.on_time, T.late, T.open, overdue(now).label("overdue"), T.closed,
-            T.due_max.label("due_at"))
+    return (
+        T.total,
+        T.decided,
+        T.on_time,
+        T.late,
+        T.open,
+        overdue(now).label("overdue"),
+        T.closed,
+        T.due_max.label("due_at"),
+    )
 
 
 def progress(row) -> Progress:
     return Progress(
-        total=row.total, decided=row.decided, on_time=row.on_time, late=row.late, open=row.open,
-        overdue=row.overdue, closed=row.closed, due_at=row.due_at,
+        total=row.total,
+        decided=row.decided,
+        on_time=row.on_time,
+        late=row.late,
+        open=row.open,
+        overdue=row.overdue,
+        closed=row.closed,
+        due_at=row.due_at,
     )
 
 
@@ -100,9 +114,7 @@ def totals_by_batch(batches, now: datetime | None = None) -> list[tuple[Batch, P
     """(batch, totals) for each of `batches`, in one grouped read."""
     now = now or timeutil.utcnow()
     ids = [b.id for b in batches]
-    rows = db.session.execute(
-        sa.select(T.batch_id, *summed(now)).where(T.batch_id.in_(ids)).group_by(T.batch_id)
-    ).all()
+    rows = db.session.execute(sa.select(T.batch_id, *summed(now)).where(T.batch_id.in_(ids)).group_by(T.batch_id)).all()
     by_id = {row.batch_id: progress(row) for row in rows}
     return [(b, by_id.get(b.id, Progress())) for b in batches]
 
@@ -120,8 +132,9 @@ class HospitalFilters:
         return cls(district=(args.get("district") or "").strip()[:16], only=only if only in cls.ONLY else "")
 
 
-def batch_compliance(batch: Batch, filters: HospitalFilters, page: int, per_page: int,
-                     now: datetime | None = None) -> RowsPage:
+def batch_compliance(
+    batch: Batch, filters: HospitalFilters, page: int, per_page: int, now: datetime | None = None
+) -> RowsPage:
     """A page of (hospital, Progress) of the batch: most overdue first, then most late, by district and name."""
     now = now or timeutil.utcnow()
     query = _hospital_rows(batch, filters, now).order_by(
@@ -153,10 +166,15 @@ def _hospital_rows(batch: Batch, filters: HospitalFilters, now: datetime) -> sa.
 
 
 def districts(batch: Batch) -> list[str]:
-    return list(db.session.scalars(
-        sa.select(Hospital.district).join(T, T.hospital_id == Hospital.id).where(T.batch_id == batch.id)
-        .distinct().order_by(Hospital.district)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Hospital.district)
+            .join(T, T.hospital_id == Hospital.id)
+            .where(T.batch_id == batch.id)
+            .distinct()
+            .order_by(Hospital.district)
+        )
+    )
 
 
 def overdue_items(batch: Batch, now: datetime | None = None, limit: int | None = None):

@@ -1,6 +1,5 @@
 """Hospital assessment pages (queue, assessment, calendar feed) and reviewers' compliance pages."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -15,12 +14,13 @@ from flask import (
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.assessments import calendar, compliance, exports, services
+from portal.assessments import calendar, compliance, exports, reads, services
 from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
-from portal.assessments.permissions import can_decide, require_compliance
+from portal.assessments.permissions import can_decide
 from portal.assessments.queue import queue_page
 from portal.catalogue.models import Batch
+from portal.catalogue.services import public_attachments
 from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import NotFound
@@ -28,9 +28,8 @@ from portal.core.forms import ConfirmForm
 from portal.core.inputs import parse_int
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.core.unit import perform, submit
-from portal.directory.models import Hospital
+from portal.core.web import found
 from portal.extensions import db
-from portal.products.permissions import public_attachments
 
 bp = Blueprint("assessments", __name__)
 
@@ -99,9 +98,7 @@ def bulk():
     form = BulkForm()
     ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     if form.validate_on_submit():
-        items = db.session.scalars(sa.select(Assessment).where(Assessment.id.in_(ids))).all() if ids else []
-        if len(items) != len(set(ids)):
-            abort(404)
+        items = found(reads.own_assessments, ids)
         outcome = submit(form, services.bulk_not_applicable, current_user, items, form.reason.data)
         if isinstance(outcome.error, NotFound):
             abort(404)
@@ -117,7 +114,7 @@ def bulk():
 def export(fmt):
     """The hospital's own queue with the current filters (never another hospital's rows)."""
     filters = services.parse_filters(request.args)
-    items = db.session.scalars(services.queue_query(current_user, filters)).all()
+    items = reads.queue_items(current_user, filters)
     name = f"入院评估-{current_user.hospital.name}-{timeutil.today_shanghai():%Y%m%d}"
     return spreadsheet.respond(fmt, name, [exports.item_sheet(items)])
 
@@ -191,8 +188,7 @@ def add_event(assessment_id):
         if added.ok:
             flash("已添加评估记录。", "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
-    assessment = db.session.get(Assessment, assessment_id)
-    return _render_show(assessment, event_form=form, status=400)
+    return _render_show(_own(assessment_id), event_form=form, status=400)
 
 
 @bp.route("/assessments/<int:assessment_id>/decision", methods=["POST"])
@@ -208,8 +204,7 @@ def decide(assessment_id):
             late = "（已超过截止日期，记为逾期完成）" if assessment.is_late else ""
             flash(f"已记录评估结论：{assessment.outcome.label}{late}。", "success")
             return redirect(url_for("assessments.show", assessment_id=assessment.id))
-    assessment = db.session.get(Assessment, assessment_id)
-    return _render_show(assessment, decision_form=form, status=400)
+    return _render_show(_own(assessment_id), decision_form=form, status=400)
 
 
 # Calendar feed ----------------------------------------------------------------------------------------------
@@ -250,14 +245,12 @@ def calendar_feed(token):
 @bp.route("/compliance")
 @roles(Role.REVIEWER, Role.ADMIN)
 def compliance_index():
-    batches = db.session.scalars(services.visible_batches(current_user)).all()
+    batches = reads.compliance_batches(current_user)
     return render_template("assessments/compliance_index.html", rows=compliance.totals_by_batch(batches))
 
 
 def _batch_for_compliance(batch_id) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    require_compliance(current_user, batch)
-    return batch
+    return reads.compliance_batch(current_user, batch_id)  # NotFound: the app's error page, as before
 
 
 @bp.route("/compliance/batches/<int:batch_id>")
@@ -286,7 +279,7 @@ def compliance_batch(batch_id):
 @roles(Role.REVIEWER, Role.ADMIN)
 def compliance_hospital(batch_id, hospital_id):
     batch = _batch_for_compliance(batch_id)
-    hospital = db.session.get(Hospital, hospital_id) or abort(404)
+    hospital = found(reads.compliance_hospital, batch, hospital_id)
     query = services.hospital_items(batch, hospital.id)
     page = _page(query)
     if page.total == 0:

@@ -31,6 +31,11 @@ def get_batch(actor, batch_id: int, *, manage: bool = False) -> Batch:
     return batch
 
 
+def reviewed_catalogue(actor, catalogue_id) -> Catalogue | None:
+    """One of the catalogues `actor` reviews, else None (create_batch then asks for one)."""
+    return next((c for c in getattr(actor, "catalogues", ()) if c.id == catalogue_id), None)
+
+
 def _text(value) -> str:
     return (value or "").strip()
 
@@ -193,6 +198,10 @@ def batches_in_view(actor):
     if scope is not None:
         query = query.where(Batch.catalogue_id.in_(scope))
     return query
+
+
+def all_batches_in_view(actor) -> list[Batch]:
+    return db.session.scalars(batches_in_view(actor)).all()
 
 
 def batch_ids(ref: str, catalogue_id: int | None = None) -> list[int]:

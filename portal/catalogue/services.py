@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
@@ -16,7 +16,8 @@ from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.extensions import db
-from portal.products.models import Product, ProductType
+from portal.products.models import Attachment, Product, ProductType
+from portal.products.signals import attachment_access, attachment_kinds_asked, product_shown, products_counted
 from portal.workflow import ENTRY, BatchState, transition
 
 ALL_PRODUCT_TYPES = tuple(t.value for t in ProductType)
@@ -171,6 +172,12 @@ def catalogues_listed(actor) -> tuple[list[Catalogue], dict[int, int]]:
     return catalogues, dict(rows.all())
 
 
+def catalogue_sizes(actor) -> list:
+    """(catalogue, entries listed now) for every catalogue, for the home page's table."""
+    catalogues, counts = catalogues_listed(actor)
+    return [(c, counts.get(c.id, 0)) for c in catalogues]
+
+
 def published_batches(actor, catalogue: Catalogue) -> list[Batch]:
     return db.session.scalars(
         select(Batch)
@@ -223,3 +230,54 @@ def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
     if entry is None or (delist and not permissions.can_delist(actor, entry)):
         raise NotFound("未找到该目录产品。")
     return entry
+
+
+# What the products area asks of the catalogue (products/signals.py) --------------------------------------
+
+REGISTRATION_CERTIFICATE = "注册证"
+
+
+def is_listed(product_id: int) -> bool:
+    return bool(
+        db.session.scalar(select(exists().where(Entry.product_id == product_id, Entry.status == EntryStatus.LISTED)))
+    )
+
+
+def is_public_attachment(attachment: Attachment) -> bool:
+    """The current registration certificate of a listed product: anyone may see it."""
+    return (
+        attachment.product_id is not None
+        and attachment.kind == REGISTRATION_CERTIFICATE
+        and attachment.retired_at is None
+        and is_listed(attachment.product_id)
+    )
+
+
+def public_attachments(product) -> list[Attachment]:
+    """What anyone may download of `product` (None: nothing), for the catalogue and assessment pages."""
+    return [a for a in (product.attachments if product is not None else []) if is_public_attachment(a)]
+
+
+@attachment_access.connect
+def _public_certificate(attachment: Attachment, *, user) -> bool:
+    return is_public_attachment(attachment)
+
+
+@attachment_kinds_asked.connect
+def _required_kinds(_sender) -> list[str]:
+    return [kind for required in db.session.scalars(select(Catalogue.required_attachments)) for kind in required or ()]
+
+
+@product_shown.connect
+def _entries_of_product(product, *, actor) -> dict:
+    return {"entries": db.session.scalars(select(Entry).where(Entry.product_id == product.id).order_by(Entry.id)).all()}
+
+
+@products_counted.connect
+def _listed_counts(product_ids) -> tuple[str, dict]:
+    rows = db.session.execute(
+        select(Entry.product_id, func.count(Entry.id))
+        .where(Entry.product_id.in_(product_ids), Entry.status == EntryStatus.LISTED)
+        .group_by(Entry.product_id)
+    )
+    return "listed", dict(rows.all())

@@ -1,4 +1,5 @@
-"""Public catalogue pages: the catalogues, one catalogue searched with facets, an entry, the update history."""
+"""Public catalogue pages: the catalogues, an entry, the update history; the reviewers' delisting. One catalogue
+searched with facets is a search page (search/views.py, above the catalogue)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,18 +13,13 @@ from portal.core.unit import submit
 from portal.core.web import found
 from portal.products.identifiers import IdentifierError, parse_registration_no
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
-from portal.products.permissions import public_attachments
-from portal.search import web
-from portal.search.views import render_search
 
 bp = Blueprint("catalogue", __name__)
 
 ACCESS = {
     "catalogue.index": PUBLIC,
-    "catalogue.show": PUBLIC,
     "catalogue.entry": PUBLIC,
     "catalogue.history": PUBLIC,
-    "catalogue.export": PUBLIC,
     "catalogue.entry_delist": {Role.REVIEWER},
 }
 
@@ -33,30 +29,6 @@ ACCESS = {
 def index():
     catalogues, counts = services.catalogues_listed(current_user)
     return render_template("catalogue/index.html", catalogues=catalogues, counts=counts)
-
-
-@bp.route("/catalogues/<code>")
-@public
-def show(code):
-    catalogue = get_by_code(code) or abort(404)
-    return render_search(
-        "catalogue/show.html",
-        "catalogue.show",
-        {"code": code},
-        {"catalogue": str(catalogue.id)},
-        catalogue=catalogue,
-        published=services.published_batches(current_user, catalogue),
-    )
-
-
-@bp.route("/catalogues/<code>/export.<fmt>")
-@public
-def export(code, fmt):
-    catalogue = get_by_code(code) or abort(404)
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
-    wanted = web.read_request({"catalogue": str(catalogue.id)})
-    return web.export_response(fmt, wanted["text"], wanted["filters"], catalogue.code)
 
 
 @bp.route("/catalogues/<code>/history")
@@ -82,7 +54,7 @@ def entry(entry_id):
         "innovative": dict(InnovativeReview.choices()).get(item.innovative_review, item.innovative_review),
     }
     company = item.product.company if item.product else None
-    certificates = public_attachments(item.product)
+    certificates = services.public_attachments(item.product)
     return render_template(
         "catalogue/entry.html",
         entry=item,

@@ -12,6 +12,15 @@ class DomainError(Exception):
         self.field = field
 
 
+class FieldErrors(DomainError):
+    """Several fields are wrong at once; `errors` maps each field to its message (a form shows each beside its
+    field, the API names the first)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("；".join(errors.values()), field=next(iter(errors)))
+        self.errors = errors
+
+
 class IllegalTransition(DomainError):
     status_code = 409
 

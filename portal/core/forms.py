@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from portal.core.errors import DomainError, FieldErrors
 from portal.core.inputs import MAX_ID
 
 
@@ -39,7 +40,11 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def attach_error(form, error) -> None:
-    """Show a service's DomainError beside the field it names, or above the form."""
+    """Show a service's DomainError beside the field it names (each field's, for FieldErrors), or above the form."""
+    if isinstance(error, FieldErrors):
+        for name, message in error.errors.items():
+            attach_error(form, DomainError(message, field=name))
+        return
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]

@@ -1,5 +1,6 @@
 """The one commit of a request or command, with optimistic-locking conflicts turned into a domain error."""
 
+from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.core.errors import StaleObject
@@ -37,3 +38,13 @@ def check_version(obj, expected, *, required: bool = True) -> None:
         raise StaleObject() from None
     if expected != obj.version_id:
         raise StaleObject()
+
+
+def database_answers() -> bool:
+    """The health check's question; any failure of the database means no (the session is left usable)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # unreachable, refused, timed out: all unhealthy
+        db.session.rollback()
+        return False
+    return True

@@ -1,12 +1,13 @@
-"""Small helpers every views module shares: pages of a list, service look-ups as 404/403, form times."""
+"""Small helpers every views module shares: pages of a list, service look-ups as 404/403, the answer to a
+form's action, form times."""
 
 from datetime import UTC
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect
 from flask_login import current_user
 
 from portal.core import timeutil
-from portal.core.errors import NotFound, PermissionDenied
+from portal.core.errors import NotFound, PermissionDenied, StaleObject
 from portal.extensions import db
 
 
@@ -22,6 +23,20 @@ def found(getter, *args, **kwargs):
         abort(404)
     except PermissionDenied:
         abort(403)
+
+
+def answer(outcome, done: str, url: str):
+    """The redirect after a form's action (post/redirect/get), or None to show the page again with the input.
+
+    Done: `done` is flashed. A stale version: its message is flashed and the redirect is a 303, so refreshing
+    cannot send the stale action again. Any other refusal: None (`submit` put it beside its field)."""
+    if outcome.ok:
+        flash(done, "success")
+        return redirect(url)
+    if isinstance(outcome.error, StaleObject):
+        flash(outcome.error.message, "error")
+        return redirect(url, 303)
+    return None
 
 
 def local_to_utc(local_naive):

@@ -52,6 +52,7 @@ from portal.workflow import (
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the demo logins are printed on purpose
 COMMENT = "演示数据"
 
+
 def demo_uscc(name: str, district: str) -> str:
     """A valid, deterministic 统一社会信用代码: 91 + division code + 9 characters from the name + check."""
     digest = hashlib.sha256(name.encode()).digest()

@@ -11,41 +11,32 @@ from portal.adoption.home import supervisor_board
 from portal.applications.home import manufacturer_board
 from portal.assessments.home import add_company_adoption, hospital_board
 from portal.catalogue.batches import running_notices
-from portal.catalogue.models import Catalogue, Entry, EntryStatus
+from portal.catalogue.models import Catalogue
+from portal.catalogue.services import catalogue_sizes
 from portal.core.board import Board, count
 from portal.directory.models import Company, Hospital
-from portal.extensions import db
 from portal.publishing.feeds import catalogue_updates
 from portal.review.home import reviewer_board
-
-
-def published_catalogues() -> list:
-    return db.session.execute(
-        select(Catalogue, func.count(Entry.id))
-        .outerjoin(Entry, (Entry.catalogue_id == Catalogue.id) & (Entry.status == EntryStatus.LISTED))
-        .group_by(Catalogue.id)
-        .order_by(Catalogue.id)
-    ).all()
 
 
 def _admin_board(user: User) -> Board:
     board = Board(role="admin", partial="admin/_home.html")
     for label, model in (("用户", User), ("企业", Company), ("医疗机构", Hospital), ("目录", Catalogue)):
         board.stats.append((label, count(select(func.count(model.id))), ""))
-    board.data["catalogues"] = published_catalogues()
+    board.data["catalogues"] = catalogue_sizes(user)
     return board
 
 
 PUBLIC_UPDATES = 5
 
 
-def _public_board() -> Board:
+def _public_board(user) -> Board:
     """A visitor's front page: search, what is on public notice, the latest updates, the catalogues."""
     return Board(
         role="public",
         partial="catalogue/_home.html",
         data={
-            "catalogues": published_catalogues(),
+            "catalogues": catalogue_sizes(user),
             "notices": running_notices(),
             "updates": catalogue_updates(limit=PUBLIC_UPDATES, entries=False),
         },
@@ -54,7 +45,7 @@ def _public_board() -> Board:
 
 def dashboard_for(user) -> Board:
     if not user.is_authenticated:
-        return _public_board()
+        return _public_board(user)
     builders = {
         Role.MANUFACTURER: _company_board,
         Role.REVIEWER: reviewer_board,

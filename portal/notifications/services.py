@@ -51,6 +51,11 @@ def notify(users, title: str, body: str = "", link: str = "") -> None:
                 g.mail_queued = True
 
 
+def notifications_query(user):
+    """The user's own notices, newest first."""
+    return db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+
+
 def unread_count(user) -> int:
     return db.session.scalar(
         db.select(db.func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -1,13 +1,11 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.core.access import ANY_USER, safe_next
 from portal.core.inputs import parse_int
 from portal.core.unit import perform
 from portal.extensions import db
 from portal.notifications import services
-from portal.notifications.models import Notification
 
 bp = Blueprint("notifications", __name__)
 
@@ -21,10 +19,7 @@ def _unread_notifications() -> dict:
 
 @bp.route("/notifications")
 def index():
-    page = db.paginate(
-        select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()),
-        per_page=30,
-    )
+    page = db.paginate(services.notifications_query(current_user), per_page=30)
     return render_template("notifications/index.html", page=page)
 
 

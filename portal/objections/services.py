@@ -23,6 +23,8 @@ from portal.extensions import db
 from portal.objections import permissions
 from portal.objections.models import Objection
 from portal.products.models import Attachment
+from portal.products.permissions import reviewer_catalogue_ids
+from portal.products.signals import attachment_access
 from portal.products.storage import store_pdf
 from portal.workflow import APPLICATION, OBJECTION, ApplicationState, BatchState, ObjectionState, transition
 
@@ -214,6 +216,15 @@ def batch_objections(actor, batch: Batch) -> tuple[list[Objection], dict[int, li
     return objections, evidence
 
 
+def application_objections(actor, application) -> list[Objection]:
+    """The objections to one application, for the reviewers of its batch (and administrators)."""
+    if not can_view_batch(actor, application.batch):
+        raise NotFound()
+    return db.session.scalars(
+        select(Objection).where(Objection.application_id == application.id).order_by(Objection.id)
+    ).all()
+
+
 def open_objection_count(batch: Batch) -> int:
     return db.session.scalar(
         select(func.count(Objection.id)).where(Objection.batch_id == batch.id, Objection.state == ObjectionState.OPEN)
@@ -226,3 +237,13 @@ def _objections_in_the_way(batch: Batch, step, now) -> None:
         objections = open_objection_count(batch)
         if objections:
             step.blockers.append(f"{objections} 条异议待处理")
+
+
+@attachment_access.connect
+def _reviewers_see_evidence(attachment, *, user) -> bool:
+    """An objection's evidence: the reviewers of the objected batch's catalogue (products/signals.py)."""
+    if attachment.objection_id is None:
+        return False
+    objection = db.session.get(Objection, attachment.objection_id)
+    batch = objection.batch if objection is not None else None
+    return batch is not None and batch.catalogue_id in reviewer_catalogue_ids(user)

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.audit.labels import field_changes
 from portal.audit.services import record
-from portal.catalogue.models import Catalogue
 from portal.core import timeutil
-from portal.core.errors import DomainError, NotFound
+from portal.core.errors import DomainError, FieldErrors, NotFound
 from portal.core.persistence import check_version
 from portal.core.reference import DEPARTMENTS, DEVICE_KEY_AREAS, DRUG_KEY_AREAS, KEY_AREAS
 from portal.extensions import db
@@ -27,19 +26,15 @@ from portal.products.identifiers import (
 )
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
 from portal.products.permissions import can_edit_product
-from portal.products.signals import product_changed
+from portal.products.signals import attachment_kinds_asked, product_changed
 
 DEFAULT_ATTACHMENT_KINDS = ("注册证", "创新性证明材料", "临床价值证明材料")
 TEXT_LIMITS = {"name": 200, "model": 500, "insurance_code": 64}
 MAX_PRICE = Decimal("999999999999.99")
 
 
-class ProductInvalid(DomainError):
-    """Several fields are wrong at once; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()), field=next(iter(errors)))
-        self.errors = errors
+class ProductInvalid(FieldErrors):
+    """The product's fields that are wrong, each with its message."""
 
 
 @dataclass
@@ -65,7 +60,7 @@ class ProductInput:
 def attachment_kinds() -> list[str]:
     """The kinds a company can upload: the usual three plus whatever a catalogue requires."""
     kinds = list(DEFAULT_ATTACHMENT_KINDS)
-    for required in db.session.scalars(select(Catalogue.required_attachments)):
+    for _, required in attachment_kinds_asked.send():
         for kind in required or ():
             if kind not in kinds:
                 kinds.append(kind)

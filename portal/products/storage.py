@@ -167,9 +167,13 @@ def _new_attachment(actor, upload, kind, stored_name, size, digest, company, pro
 
 def _bytes_in_database(attachment: Attachment) -> bool:
     # Files uploaded before the move to PostgreSQL may still be in the folder: served from there.
-    return in_database() and db.session.scalar(
-        select(AttachmentChunk.seq).where(AttachmentChunk.attachment_id == attachment.id).limit(1)
-    ) is not None
+    return (
+        in_database()
+        and db.session.scalar(
+            select(AttachmentChunk.seq).where(AttachmentChunk.attachment_id == attachment.id).limit(1)
+        )
+        is not None
+    )
 
 
 def is_stored(attachment: Attachment) -> bool:

@@ -5,14 +5,16 @@ One transaction, idempotent, and safe when two processes publish at once:
   write to the batch row, which takes the database's single write lock), then its state is read again, so a
   second publisher waits for the first to commit and then finds the batch already published;
 - the unique constraints on entry (batch, product), on the listed product × catalogue and on assessment
-  (hospital, entry) are the last line: even a publisher that skipped the lock could not create duplicates.
+  (hospital, entry) are the last line: even a publisher that skipped the lock could not create duplicates, and
+  a publisher meeting them finds the batch published by the other (`by_other`) instead of failing.
 The caller commits.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.applications.models import Application
@@ -42,15 +44,23 @@ class PublishResult:
     assessments: int  # assessments of the batch
     already: bool  # True: the batch had been published before this call; nothing was changed
     skipped: tuple = ()  # product names already listed in the catalogue by an earlier batch
+    by_other: bool = False  # already published by a publisher that bypassed the lock (found at insert)
 
     @property
     def message(self) -> str:
+        if self.by_other:
+            return "该批次已由他人发布，无需重复发布。"
         if self.already:
             return f"该批次已于 {self.published_on:%Y-%m-%d} 发布，无需重复发布。"
         text = f"已发布：{self.entries} 个产品列入目录，向医疗机构派发 {self.assessments} 项入院评估任务。"
         if self.skipped:
             text += f" {len(self.skipped)} 个产品此前已在目录中，未重复列入：{'、'.join(self.skipped)}。"
         return text
+
+
+def _reread(batch_id: int, *, lock: bool = True) -> Batch:
+    statement = select(Batch).where(Batch.id == batch_id).execution_options(populate_existing=True)
+    return db.session.scalars(statement.with_for_update() if lock else statement).one()
 
 
 def _lock(batch_id: int) -> Batch:
@@ -62,9 +72,7 @@ def _lock(batch_id: int) -> Batch:
             update(Batch).where(Batch.id == batch_id).values(version_id=Batch.version_id + 1),
             execution_options={"synchronize_session": False},
         )
-    return db.session.scalars(
-        select(Batch).where(Batch.id == batch_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    return _reread(batch_id)
 
 
 def _existing_result(batch: Batch) -> PublishResult:
@@ -114,9 +122,17 @@ def publish_batch(actor, batch: Batch, *, now: datetime | None = None) -> Publis
             skipped.append(application.product.name)
             continue
         entries.append(entry_from_product(application.product, batch, published_on, application=application))
-    db.session.add_all(entries)
-    batch.published_at, batch.published_on = now, published_on
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(entries)
+            batch.published_at, batch.published_on = now, published_on
+            db.session.flush()
+    except IntegrityError:
+        # Only reachable if another publisher bypassed the batch lock: the unique constraints held.
+        batch = _reread(batch.id, lock=False)
+        if batch.state is not BatchState.PUBLISHED:
+            raise
+        return replace(_existing_result(batch), by_other=True)
     assessments = create_assessments(batch, published_on)
     for entry in entries:
         queue("entry", entry.id)

@@ -6,26 +6,23 @@ offers the publication."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.audit.services import history
 from portal.catalogue import batches as lifecycle
 from portal.catalogue import forms as batch_forms
-from portal.catalogue.models import Batch, Catalogue
 from portal.catalogue.services import get_by_code
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import StaleObject
 from portal.core.forms import choices
 from portal.core.unit import run, submit
 from portal.core.web import found, local_to_utc, paginate, utc_to_local_naive
-from portal.extensions import db
 from portal.objections import forms as objection_forms
 from portal.objections import services as objection_services
 from portal.publishing import feeds
 from portal.publishing.services import advance
 from portal.review import services as review_services
-from portal.workflow import BATCH, ApplicationState, BatchState
+from portal.workflow import BATCH, ApplicationState
 
 bp = Blueprint("publishing", __name__)
 
@@ -76,7 +73,7 @@ def batch_new():
             form,
             lifecycle.create_batch,
             current_user,
-            db.session.get(Catalogue, form.catalogue_id.data),
+            lifecycle.reviewed_catalogue(current_user, form.catalogue_id.data),
             name=form.name.data,
             opens_at=local_to_utc(form.opens_at.data),
             closes_at=local_to_utc(form.closes_at.data),
@@ -155,18 +152,10 @@ def batch_advance(batch_id):
     if not form.validate_on_submit():
         flash("表单已过期，请刷新页面后重试。", "error")
         return _batch_page(batch, status=400)
-    try:
-        outcome = run(advance, current_user, batch, form.action.data or "", version=form.version_id.data)
-    except IntegrityError:
-        # Only reachable if another publisher bypassed the batch lock: the unique constraints held.
-        db.session.rollback()
-        if db.session.get(Batch, batch_id).state is not BatchState.PUBLISHED:
-            raise
-        flash("该批次已由他人发布，无需重复发布。", "warning")
-        return redirect(url_for("publishing.batch", batch_id=batch_id))
+    outcome = run(advance, current_user, batch, form.action.data or "", version=form.version_id.data)
     if not outcome.ok:
         flash(outcome.error.message, "error")
-        return _batch_page(db.session.get(Batch, batch_id), status=outcome.status)
+        return _batch_page(found(lifecycle.get_batch, batch_id), status=outcome.status)
     flash(*outcome.value)
     return redirect(url_for("publishing.batch", batch_id=batch_id))
 
@@ -207,7 +196,7 @@ def objection_resolve(objection_id):
         flash(f"异议 #{objection_id}：{outcome.error.message}", "error")
         if isinstance(outcome.error, StaleObject):  # PRG: a refresh must not resend the stale decision
             return redirect(url_for("publishing.batch", batch_id=objection.batch_id) + "#objections", 303)
-        return _batch_page(db.session.get(Batch, objection.batch_id), status=400)
+        return _batch_page(found(lifecycle.get_batch, objection.batch_id), status=400)
     flash(f"异议 #{objection_id} 已处理：{objection.state.label}。", "success")
     return redirect(url_for("publishing.batch", batch_id=objection.batch_id) + "#objections")
 

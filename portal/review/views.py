@@ -1,22 +1,19 @@
 """The reviewer's pages for applications: the queue, the decision page, its actions and history."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.applications.services import eligibility_failures, snapshot_of
 from portal.audit.services import history
-from portal.catalogue.batches import batches_in_view
+from portal.catalogue.batches import all_batches_in_view
 from portal.catalogue.permissions import can_manage_batch
 from portal.core.access import roles
-from portal.core.errors import StaleObject
 from portal.core.inputs import parse_int
 from portal.core.reference import KEY_AREAS
 from portal.core.unit import submit
-from portal.core.web import found, paginate
-from portal.extensions import db
-from portal.objections.models import Objection
+from portal.core.web import answer, found, paginate
+from portal.objections.services import application_objections
 from portal.products.identifiers import IdentifierError, parse_registration_no
 from portal.review import forms, permissions, services
 from portal.workflow import ApplicationState
@@ -82,7 +79,7 @@ def queue():
         states=[s for s in ApplicationState if s is not ApplicationState.DRAFT],
         key_areas=KEY_AREAS,
         companies=services.companies_in_view(current_user),
-        batches=db.session.scalars(batches_in_view(current_user)).all(),
+        batches=all_batches_in_view(current_user),
         args=request.args,
     )
 
@@ -126,9 +123,7 @@ def _application_page(application, status=200, **bound):
             registration=registration,
             eligibility=_eligibility(application),
             summary=services.review_summary(application),
-            objections=db.session.scalars(
-                select(Objection).where(Objection.application_id == application.id).order_by(Objection.id)
-            ).all(),
+            objections=application_objections(current_user, application),
             forms=_application_forms(application, **bound),
             attachment_url=attachment_url,
         ),
@@ -142,94 +137,112 @@ def application(application_id):
     return _application_page(found(services.get_application, application_id))
 
 
-def _act(application_id, key, form_cls, prefix, call, done):
-    """Validate the action's form and run it; refused: the page again with the input."""
-    application = found(services.get_application, application_id, manage=True)
-    form = form_cls(prefix=prefix)
-    if not form.validate_on_submit():
-        return _application_page(application, 400, **{key: form})
-    outcome = submit(form, call, application, form)
-    if outcome.ok:
-        flash(done, "success")
-        return redirect(url_for("review.application", application_id=application_id))
-    if isinstance(outcome.error, StaleObject):
-        flash(outcome.error.message, "error")  # redirect (PRG): refreshing must not send the stale action again
-        return redirect(url_for("review.application", application_id=application_id), 303)
-    return _application_page(found(services.get_application, application_id), 400, **{key: form})
+def _again(application_id, **bound):
+    """The decision page again with the refused form's input (read again: a refusal rolled the session back)."""
+    return _application_page(found(services.get_application, application_id), 400, **bound)
+
+
+def _page_url(application_id) -> str:
+    return url_for("review.application", application_id=application_id)
 
 
 @bp.route("/review/applications/<int:application_id>/formal-check", methods=["POST"])
 @roles(Role.REVIEWER)
 def formal_check(application_id):
-    return _act(
-        application_id,
-        "pass",
-        forms.PassForm,
-        "pass",
-        lambda a, f: services.pass_formal_check(current_user, a, version=f.version_id.data, comment=f.comment.data),
-        "形式审查已通过，可录入专家评审意见。",
-    )
+    application = found(services.get_application, application_id, manage=True)
+    form = forms.PassForm(prefix="pass")
+    if form.validate_on_submit():
+        outcome = submit(
+            form,
+            services.pass_formal_check,
+            current_user,
+            application,
+            version=form.version_id.data,
+            comment=form.comment.data,
+        )
+        if done := answer(outcome, "形式审查已通过，可录入专家评审意见。", _page_url(application_id)):
+            return done
+    return _again(application_id, **{"pass": form})
 
 
 @bp.route("/review/applications/<int:application_id>/return", methods=["POST"])
 @roles(Role.REVIEWER)
 def return_application(application_id):
-    return _act(
-        application_id,
-        "return",
-        forms.ReturnForm,
-        "ret",
-        lambda a, f: services.return_application(current_user, a, version=f.version_id.data, comment=f.comment.data),
-        "已退回企业修改，企业将收到通知。",
-    )
+    application = found(services.get_application, application_id, manage=True)
+    form = forms.ReturnForm(prefix="ret")
+    if form.validate_on_submit():
+        outcome = submit(
+            form,
+            services.return_application,
+            current_user,
+            application,
+            version=form.version_id.data,
+            comment=form.comment.data,
+        )
+        if done := answer(outcome, "已退回企业修改，企业将收到通知。", _page_url(application_id)):
+            return done
+    return _again(application_id, **{"return": form})
 
 
 @bp.route("/review/applications/<int:application_id>/reject", methods=["POST"])
 @roles(Role.REVIEWER)
 def reject(application_id):
-    return _act(
-        application_id,
-        "reject",
-        forms.RejectForm,
-        "rej",
-        lambda a, f: services.reject_application(current_user, a, version=f.version_id.data, reason=f.reason.data),
-        "已作出不予通过的决定，企业将收到通知。",
-    )
+    application = found(services.get_application, application_id, manage=True)
+    form = forms.RejectForm(prefix="rej")
+    if form.validate_on_submit():
+        outcome = submit(
+            form,
+            services.reject_application,
+            current_user,
+            application,
+            version=form.version_id.data,
+            reason=form.reason.data,
+        )
+        if done := answer(outcome, "已作出不予通过的决定，企业将收到通知。", _page_url(application_id)):
+            return done
+    return _again(application_id, reject=form)
 
 
 @bp.route("/review/applications/<int:application_id>/recommend", methods=["POST"])
 @roles(Role.REVIEWER)
 def recommend(application_id):
-    return _act(
-        application_id,
-        "recommend",
-        forms.RecommendForm,
-        "rec",
-        lambda a, f: services.recommend_application(current_user, a, version=f.version_id.data, comment=f.comment.data),
-        "已确定为拟推荐，将列入公示名单。",
-    )
+    application = found(services.get_application, application_id, manage=True)
+    form = forms.RecommendForm(prefix="rec")
+    if form.validate_on_submit():
+        outcome = submit(
+            form,
+            services.recommend_application,
+            current_user,
+            application,
+            version=form.version_id.data,
+            comment=form.comment.data,
+        )
+        if done := answer(outcome, "已确定为拟推荐，将列入公示名单。", _page_url(application_id)):
+            return done
+    return _again(application_id, recommend=form)
 
 
 @bp.route("/review/applications/<int:application_id>/expert-reviews", methods=["POST"])
 @roles(Role.REVIEWER)
 def expert_review(application_id):
-    return _act(
-        application_id,
-        "expert",
-        forms.ExpertReviewForm,
-        "exp",
-        lambda a, f: services.add_expert_review(
+    application = found(services.get_application, application_id, manage=True)
+    form = forms.ExpertReviewForm(prefix="exp")
+    if form.validate_on_submit():
+        outcome = submit(
+            form,
+            services.add_expert_review,
             current_user,
-            a,
-            version=f.version_id.data,
-            expert_name=f.expert_name.data,
-            recused=f.recused.data,
-            score=f.score.data,
-            recommendation=f.recommendation.data,
-            comment=f.comment.data,
-        ),
-        "专家评审意见已录入。",
-    )
+            application,
+            version=form.version_id.data,
+            expert_name=form.expert_name.data,
+            recused=form.recused.data,
+            score=form.score.data,
+            recommendation=form.recommendation.data,
+            comment=form.comment.data,
+        )
+        if done := answer(outcome, "专家评审意见已录入。", _page_url(application_id)):
+            return done
+    return _again(application_id, expert=form)
 
 
 @bp.route("/review/applications/<int:application_id>/history")

@@ -1,17 +1,17 @@
-"""Public search across every catalogue, its exports, and the admins' synonym pages."""
+"""Public search across every catalogue or within one (the catalogue's own page), its exports, and the admins'
+synonym pages."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts.models import Role
+from portal.catalogue.services import get_by_code, published_batches
 from portal.core.access import PUBLIC, public, roles
 from portal.core.unit import perform, submit
-from portal.extensions import db
+from portal.core.web import found
 from portal.search import services, web
 from portal.search import synonyms as synonym_services
 from portal.search.forms import SynonymForm
-from portal.search.models import Synonym
 
 bp = Blueprint("search", __name__)
 
@@ -19,6 +19,8 @@ ADMIN = {Role.ADMIN}
 ACCESS = {
     "search.index": PUBLIC,
     "search.export": PUBLIC,
+    "search.catalogue": PUBLIC,
+    "search.catalogue_export": PUBLIC,
     "search.synonyms": ADMIN,
     "search.synonym_new": ADMIN,
     "search.synonym_edit": ADMIN,
@@ -27,7 +29,7 @@ ACCESS = {
 
 
 def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str, str], **context):
-    """Run the search the request asks for and render it (shared with the catalogue page)."""
+    """Run the search the request asks for and render it (everywhere, or within one catalogue)."""
     wanted = web.read_request(fixed)
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
@@ -76,53 +78,69 @@ def export(fmt):
     return web.export_response(fmt, wanted["text"], wanted["filters"], "新优药械目录检索结果")
 
 
+# One catalogue ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/catalogues/<code>")
+@public
+def catalogue(code):
+    catalogue = get_by_code(code) or abort(404)
+    return render_search(
+        "search/catalogue.html",
+        "search.catalogue",
+        {"code": code},
+        {"catalogue": str(catalogue.id)},
+        catalogue=catalogue,
+        published=published_batches(current_user, catalogue),
+    )
+
+
+@bp.route("/catalogues/<code>/export.<fmt>")
+@public
+def catalogue_export(code, fmt):
+    catalogue = get_by_code(code) or abort(404)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    wanted = web.read_request({"catalogue": str(catalogue.id)})
+    return web.export_response(fmt, wanted["text"], wanted["filters"], catalogue.code)
+
+
 # Synonyms (admin) ----------------------------------------------------------------------------------------
 
 
 @bp.route("/admin/search/synonyms")
 @roles(Role.ADMIN)
 def synonyms():
-    items = db.session.scalars(select(Synonym).order_by(Synonym.term)).all()
+    items = synonym_services.all_synonyms(current_user)
     return render_template("search/synonyms.html", items=items)
-
-
-def _save(form, synonym):
-    if form.validate_on_submit():
-        saved = submit(
-            form,
-            synonym_services.save_synonym,
-            current_user,
-            synonym,
-            term=form.term.data,
-            expansions=form.expansions.data,
-        )
-        if saved.ok:
-            flash("同义词已保存，新的检索立即生效。", "success")
-            return redirect(url_for("search.synonyms"))
-    return render_template("search/synonym_form.html", form=form, synonym=synonym)
 
 
 @bp.route("/admin/search/synonyms/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def synonym_new():
-    return _save(SynonymForm(), None)
+    return synonym_edit(None)
 
 
 @bp.route("/admin/search/synonyms/<int:synonym_id>/edit", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def synonym_edit(synonym_id):
-    synonym = db.session.get(Synonym, synonym_id) or abort(404)
+    """Also the new-synonym page (synonym_id None)."""
+    synonym = found(synonym_services.get_synonym, synonym_id) if synonym_id is not None else None
     form = SynonymForm()
-    if request.method == "GET":
+    if synonym is not None and request.method == "GET":
         form.term.data = synonym.term
         form.expansions.data = "\n".join(synonym.expansions or [])
-    return _save(form, synonym)
+    fields = {"term": form.term.data, "expansions": form.expansions.data}
+    if form.validate_on_submit() and submit(form, synonym_services.save_synonym, current_user, synonym, **fields).ok:
+        flash("同义词已保存，新的检索立即生效。", "success")
+        return redirect(url_for("search.synonyms"))
+    return render_template("search/synonym_form.html", form=form, synonym=synonym)
 
 
 @bp.route("/admin/search/synonyms/<int:synonym_id>/delete", methods=["POST"])
 @roles(Role.ADMIN)
 def synonym_delete(synonym_id):
-    synonym = db.session.get(Synonym, synonym_id) or abort(404)
+    synonym = found(synonym_services.get_synonym, synonym_id)
     term = synonym.term
     perform(synonym_services.delete_synonym, current_user, synonym)
     flash(f"已删除同义词「{term}」。", "success")

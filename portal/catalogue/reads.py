@@ -1,0 +1,31 @@
+"""What the administration pages read about catalogues (administrators only); the public pages read through
+services.py."""
+
+from sqlalchemy import select
+
+from portal.accounts.permissions import require_admin
+from portal.catalogue.models import Catalogue
+from portal.core.errors import NotFound
+from portal.extensions import db
+
+
+def catalogues_query(actor):
+    require_admin(actor)
+    return select(Catalogue).order_by(Catalogue.id)
+
+
+def all_catalogues(actor) -> list[Catalogue]:
+    return db.session.scalars(catalogues_query(actor)).all()
+
+
+def catalogues_by_ids(actor, ids) -> list[Catalogue]:
+    require_admin(actor)
+    return db.session.scalars(select(Catalogue).where(Catalogue.id.in_(list(ids or ())))).all()
+
+
+def get_catalogue(actor, catalogue_id: int) -> Catalogue:
+    require_admin(actor)
+    catalogue = db.session.get(Catalogue, catalogue_id)
+    if catalogue is None:
+        raise NotFound()
+    return catalogue
