@@ -81,7 +81,7 @@ def test_friendly_404_in_chinese(client):
 def test_api_errors_are_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert response.json["error"]["code"] == "404"
+    assert response.json["error"]["code"] == "not_found"  # the same vocabulary as every API refusal
 
 
 def test_server_error_is_logged_and_friendly(app, client, caplog):

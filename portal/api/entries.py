@@ -9,7 +9,6 @@ from portal.catalogue.batches import batch_ids
 from portal.catalogue.models import EntryStatus
 from portal.catalogue.services import get_by_code, get_entry
 from portal.core.access import PUBLIC, public
-from portal.core.errors import NotFound
 from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
 
@@ -96,10 +95,7 @@ def entries():
 @bp.route(f"/entries/<{ID}:entry_id>")
 @public
 def entry(entry_id):
-    try:
-        item = get_entry(current_user, entry_id)
-    except NotFound:
-        return _error(404, "not_found", f"没有编号为 {entry_id} 的目录条目。")
+    item = get_entry(current_user, entry_id)  # a missing entry: 404 JSON from the app's DomainError handler
     data = indexer.entry_doc(item)["data"]
     body = services.api_item(data)
     body.update(

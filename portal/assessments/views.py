@@ -124,10 +124,7 @@ def export(fmt):
 
 def _own(assessment_id) -> Assessment:
     """The user's own assessment; anything else is a plain 404 (also on POST, where DomainErrors redirect)."""
-    try:
-        return services.get_assessment(current_user, assessment_id)
-    except NotFound:
-        abort(404)
+    return found(services.get_assessment, assessment_id)
 
 
 def _render_show(assessment, event_form=None, decision_form=None, status=200):

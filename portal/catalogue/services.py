@@ -228,7 +228,7 @@ def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
         )
     )
     if entry is None or (delist and not permissions.can_delist(actor, entry)):
-        raise NotFound("未找到该目录产品。")
+        raise NotFound(f"没有编号为 {entry_id} 的目录产品。")
     return entry
 
 

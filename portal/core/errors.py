@@ -48,3 +48,19 @@ class NotFound(DomainError):
 
     def __init__(self, message: str = "未找到该记录。"):
         super().__init__(message)
+
+
+# The API's `error.code` for each status, the same whichever layer answers (a service's refusal, the route
+# table, the app-wide handlers), so a client can branch on one vocabulary.
+ERROR_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "throttled",
+    500: "server_error",
+    503: "unavailable",
+}

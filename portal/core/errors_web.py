@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.access import is_api_request, safe_next
-from portal.core.errors import DomainError, StaleObject
+from portal.core.errors import ERROR_CODES, DomainError, StaleObject
 from portal.extensions import db
 
 MESSAGES = {
@@ -35,7 +35,7 @@ MESSAGES = {
 def _render(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, MESSAGES[500])
     if is_api_request():
-        return jsonify(error={"code": str(status), "message": message}), status
+        return jsonify(error={"code": ERROR_CODES.get(status, str(status)), "message": message}), status
     return render_template("errors/error.html", status=status, message=message), status
 
 

@@ -16,7 +16,7 @@ from blinker import Namespace
 from flask import current_app, jsonify
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core.errors import DomainError, StaleObject
+from portal.core.errors import ERROR_CODES, DomainError, StaleObject
 from portal.core.forms import attach_error
 from portal.core.persistence import commit_or_stale
 from portal.extensions import db
@@ -72,9 +72,6 @@ def submit(form, action, *args, **kwargs) -> Outcome:
     if not outcome.ok:
         attach_error(form, outcome.error)
     return outcome
-
-
-ERROR_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
 
 def error_json(error: DomainError):
