@@ -1,5 +1,6 @@
 """Factories for 医企对接: a world of two hospitals and two companies, needs, responses and sessions reached
-through the services. Import with `from tests.factories_matchmaking import *`."""
+through the services. The fixtures are a pytest
+plugin (tests/conftest.py); import the plain helpers by name."""
 
 from datetime import datetime, time, timedelta
 
@@ -14,9 +15,6 @@ from portal.extensions import db
 from portal.matchmaking import meetings, needs, sessions
 from portal.workflow import BatchState
 from tests.factories_assessments import make_hospital_user
-from tests.factories_company import make_product  # noqa: F401 (fixture)
-
-__all__ = ["make_product", "match_world", "make_need", "make_response", "make_session", "confirm_meeting", "hold"]
 
 
 def tomorrow_at(hour: int, days: int = 1) -> datetime:
@@ -44,7 +42,7 @@ def list_product(catalogue, product) -> Batch:
 
 
 @pytest.fixture
-def match_world(make_catalogue, make_hospital, make_company, make_user, make_product):  # noqa: F811
+def match_world(make_catalogue, make_hospital, make_company, make_user, make_product):
     """Hospitals A (徐汇区) and B (宝山区), companies X (浦东新区) and Y (宝山区), each with a user; X has a listed
     cardiology product, an unlisted one and an unrelated one."""
     catalogue = make_catalogue()

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """A rehearsal of the README's backup and restore on PostgreSQL: pg_dump, later changes, pg_restore into a
 fresh database. Attachments come back with the data (they live in it); a node's search index notices that
 the database went back in time and rebuilds itself, so search agrees with the restored data."""
@@ -19,8 +18,8 @@ from portal.products.models import AttachmentChunk
 from portal.products.storage import store_pdf
 from portal.search import index as idx
 from portal.search import indexer, services
-from tests.factories_company import PDF, make_pdf_upload
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories import PDF, make_pdf_upload
+from tests.factories_search import build_examples
 
 pytestmark = pytest.mark.postgres_only
 

@@ -23,11 +23,11 @@ from portal.search import index as idx
 from portal.search.models import Synonym
 from portal.search.query import highlight
 from portal.search.synonyms import save_synonym, seed_synonyms
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 
 @pytest.fixture
-def ex(world):  # noqa: F811
+def ex(world):
     return build_examples(world)
 
 
@@ -151,7 +151,7 @@ def test_empty_result_suggests_which_filter_to_drop(ex):
     assert {(s["name"], s["count"]) for s in words} == {("联影", 6), ("支架", 1)}
 
 
-def test_sort_by_listing_date_and_pagination(ex, world):  # noqa: F811
+def test_sort_by_listing_date_and_pagination(ex, world):
     later = world.make_batch(world.catalogue, "第二批", date(2025, 3, 1))
     world.entry("新型磁共振线圈", batch=later)
     world.index()
@@ -192,7 +192,7 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 # ----- reviewers' application search ----------------------------------------------------------------------
 
 
-def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):  # noqa: F811
+def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):
     from portal.applications.models import Application
     from portal.core.outbox import APPLICATION
     from portal.workflow import ApplicationState, BatchState
@@ -397,7 +397,7 @@ def test_public_search_page_with_facets_and_highlights(client, ex):
     assert "没有找到" in empty and "去掉「企业所在区：嘉定区」" in empty
 
 
-def test_catalogue_page_entry_and_history(client, ex, world):  # noqa: F811
+def test_catalogue_page_entry_and_history(client, ex, world):
     page = client.get("/catalogues/SH-T?q=uMR").get_data(as_text=True)
     assert "超导磁共振成像系统" in page and "经导管主动脉瓣膜系统" not in page
     entry = client.get(f"/entries/{ex['mr'].id}").get_data(as_text=True)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The index log with several nodes: every index reads every change from its own cursor, including changes
 committed out of id order; rows are pruned behind every live index; a node the horizon overtook, or whose
 database was restored from a backup, rebuilds itself."""
@@ -18,7 +17,7 @@ from portal.search import index as idx
 from portal.search import indexer, services
 from portal.search.cursor import GRACE_SECONDS, Cursor
 from portal.search.models import SearchIndexCursor
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 
 @pytest.fixture
