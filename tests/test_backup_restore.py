@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.catalogue.models import EntryStatus
-from portal.core.outbox import ENTRY, queue
 from portal.extensions import db as _db
 from portal.products.models import AttachmentChunk
 from portal.products.storage import store_pdf
@@ -68,8 +66,7 @@ def test_backup_and_restore(app, db, world, pg, restored_url, app_config, tmp_pa
     subprocess.run([_pg_tool("pg_dump"), "-Fc", "-f", str(dump), *_connection_args(pg)], check=True)
 
     # After the backup: a change reaches the database and this node's index.
-    ex["tavi"].status = EntryStatus.DELISTED
-    queue(ENTRY, ex["tavi"].id)
+    world.delist(ex["tavi"])
     db.session.commit()
     indexer.apply_pending(app)
     assert _names("动脉瓣") == []

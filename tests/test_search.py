@@ -192,24 +192,15 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 # ----- reviewers' application search ----------------------------------------------------------------------
 
 
-def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):
-    from portal.applications.models import Application
-    from portal.core.outbox import APPLICATION
-    from portal.workflow import ApplicationState, BatchState
-
+def test_application_ids_matching_scopes_to_reviewed_catalogues(
+    app, db, world, make_user, make_batch, make_product, make_application
+):
     other = world.make_catalogue("BS-T", "宝山测试目录")
+    lianying = world.company("上海联影医疗科技股份有限公司", "联影")
     apps = {}
     for name, catalogue in (("超导磁共振成像系统", world.catalogue), ("磁共振线圈", other)):
-        entry = world.entry(name, company=("上海联影医疗科技股份有限公司", "联影"))
-        batch = world.batch if catalogue is world.catalogue else world.make_batch(other, "第一批", date(2024, 1, 1))
-        batch.state = BatchState.OPEN
-        a = Application(
-            batch=batch, product=entry.product, company=entry.product.company, state=ApplicationState.SUBMITTED
-        )
-        db.session.add(a)
-        db.session.flush()
-        queue(APPLICATION, a.id)
-        apps[name] = a.id
+        # submitted to an open batch of each catalogue (the services queue the application for the index)
+        apps[name] = make_application(make_batch(catalogue), make_product(lianying, name=name)).id
     world.index()
     reviewer = make_user(Role.REVIEWER, catalogues=[world.catalogue])
     both = [world.catalogue.id, other.id]
@@ -225,10 +216,8 @@ def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, 
 # ----- consistency: the outbox --------------------------------------------------------------------------
 
 
-def test_changes_reach_the_index_through_the_outbox(app, db, ex):
-    entry = ex["tavi"]
-    entry.status = EntryStatus.DELISTED
-    queue(ENTRY, entry.id)
+def test_changes_reach_the_index_through_the_outbox(app, db, ex, world):
+    world.delist(ex["tavi"])
     db.session.commit()
     assert indexer.pending_count() == 1
     assert names("动脉瓣") == []  # searching applies what is pending first
