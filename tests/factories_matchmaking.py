@@ -13,7 +13,7 @@ from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.extensions import db
 from portal.matchmaking import meetings, needs, sessions
-from portal.workflow import BatchState
+from tests.factories import imported_batch
 from tests.factories_assessments import make_hospital_user
 
 
@@ -23,17 +23,10 @@ def tomorrow_at(hour: int, days: int = 1) -> datetime:
 
 
 def list_product(catalogue, product) -> Batch:
-    """Publish `product` in a new batch of `catalogue`, with the hospitals' assessments (as publishing does)."""
+    """List `product` in a new imported batch of `catalogue`, with the hospitals' assessments (as an import with
+    --assess does)."""
     today = timeutil.today_shanghai()
-    batch = Batch(
-        catalogue_id=catalogue.id,
-        name=f"第{product.id}批",
-        state=BatchState.PUBLISHED,
-        published_on=today,
-        published_at=timeutil.utcnow(),
-    )
-    db.session.add(batch)
-    db.session.flush()
+    batch = imported_batch(catalogue, f"第{product.id}批", today)
     db.session.add(entry_from_product(product, batch, today))
     db.session.flush()
     create_assessments(batch, today)
