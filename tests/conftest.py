@@ -5,11 +5,14 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 
 import itertools
 import os
+import uuid
 
 import pytest
+import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.accounts.models import Role, User
@@ -18,6 +21,9 @@ from portal.catalogue.models import Catalogue, Scope
 from portal.directory.identifiers import uscc_check_char
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.extensions import db as _db
+
+# The factories, as plugins: their fixtures are there by name in every test module, without imports.
+pytest_plugins = ["tests.factories", "tests.factories_matchmaking", "tests.factories_search"]
 
 PASSWORD = "correct-horse-42"
 _counter = itertools.count(1)
@@ -36,6 +42,23 @@ def database_url(tmp_path_factory):
         _db.create_all()
         _db.engine.dispose()
     return url
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """A brand-new empty database of the same kind as the suite's."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"migtest_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from portal.core import timeutil
 from portal.directory.models import Company
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
-from portal.workflow import BatchState
 from tests.conftest import make_uscc
+from tests.factories import imported_batch
 
 _n = itertools.count(900_000)  # apart from conftest's counter, which also numbers USCCs
 
@@ -26,19 +26,12 @@ def registration_no(n: int) -> str:
 
 
 def add_batch(catalogue, *, entries: int = 4, published_on: date | None = None, name: str | None = None) -> Batch:
-    """A published batch of `catalogue` listing `entries` new products (no assessments yet)."""
+    """An imported published batch of `catalogue` listing `entries` new products (no assessments yet)."""
     n = next(_n)
     published_on = published_on or timeutil.today_shanghai()
-    batch = Batch(
-        catalogue=catalogue,
-        catalogue_id=catalogue.id,
-        name=name or f"第{n}批",
-        state=BatchState.PUBLISHED,
-        published_on=published_on,
-        published_at=timeutil.start_of_day_shanghai(published_on),
-    )
+    batch = imported_batch(catalogue, name or f"第{n}批", published_on)
     company = Company(uscc=make_uscc(n), name=f"上海测试医疗器械有限公司{n}", district="浦东新区")
-    db.session.add_all([batch, company])
+    db.session.add(company)
     for i in range(entries):
         k = next(_n)
         product = Product(

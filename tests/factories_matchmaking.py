@@ -1,5 +1,6 @@
 """Factories for 医企对接: a world of two hospitals and two companies, needs, responses and sessions reached
-through the services. Import with `from tests.factories_matchmaking import *`."""
+through the services. The fixtures are a pytest
+plugin (tests/conftest.py); import the plain helpers by name."""
 
 from datetime import datetime, time, timedelta
 
@@ -12,11 +13,8 @@ from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
 from portal.extensions import db
 from portal.matchmaking import meetings, needs, sessions
-from portal.workflow import BatchState
+from tests.factories import imported_batch
 from tests.factories_assessments import make_hospital_user
-from tests.factories_company import make_product  # noqa: F401 (fixture)
-
-__all__ = ["make_product", "match_world", "make_need", "make_response", "make_session", "confirm_meeting", "hold"]
 
 
 def tomorrow_at(hour: int, days: int = 1) -> datetime:
@@ -25,17 +23,10 @@ def tomorrow_at(hour: int, days: int = 1) -> datetime:
 
 
 def list_product(catalogue, product) -> Batch:
-    """Publish `product` in a new batch of `catalogue`, with the hospitals' assessments (as publishing does)."""
+    """List `product` in a new imported batch of `catalogue`, with the hospitals' assessments (as an import with
+    --assess does)."""
     today = timeutil.today_shanghai()
-    batch = Batch(
-        catalogue_id=catalogue.id,
-        name=f"第{product.id}批",
-        state=BatchState.PUBLISHED,
-        published_on=today,
-        published_at=timeutil.utcnow(),
-    )
-    db.session.add(batch)
-    db.session.flush()
+    batch = imported_batch(catalogue, f"第{product.id}批", today)
     db.session.add(entry_from_product(product, batch, today))
     db.session.flush()
     create_assessments(batch, today)
@@ -44,7 +35,7 @@ def list_product(catalogue, product) -> Batch:
 
 
 @pytest.fixture
-def match_world(make_catalogue, make_hospital, make_company, make_user, make_product):  # noqa: F811
+def match_world(make_catalogue, make_hospital, make_company, make_user, make_product):
     """Hospitals A (徐汇区) and B (宝山区), companies X (浦东新区) and Y (宝山区), each with a user; X has a listed
     cardiology product, an unlisted one and an unrelated one."""
     catalogue = make_catalogue()

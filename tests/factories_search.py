@@ -1,27 +1,33 @@
-"""Factories for the search tests: catalogues with published batches and entries, queued for indexing."""
+"""Factories for the search tests: catalogues with published batches and entries, queued for indexing. The
+`world` fixture is a pytest plugin (tests/conftest.py); import the plain helpers by name."""
 
 import itertools
 from datetime import date
 
 import pytest
 
+from portal.accounts.models import Role, User
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus, Scope
+from portal.catalogue.services import delist_entry
+from portal.core import timeutil
 from portal.core.outbox import ENTRY, queue
 from portal.directory.models import Company
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
 from portal.search import indexer
-from portal.workflow import BatchState
 from tests.conftest import make_uscc
+from tests.factories import imported_batch
 
 _n = itertools.count(5000)
 
 
 class World:
-    """Builds catalogue entries the way publishing does (frozen copy + outbox row)."""
+    """Builds catalogue entries the way an import does (frozen copy + outbox row) in batches published before the
+    portal; delists them through the catalogue's delisting service."""
 
     def __init__(self, db, app):
         self.db, self.app = db, app
         self.companies: dict[str, Company] = {}
+        self.reviewers: dict[int, User] = {}
         self.catalogue = self.make_catalogue("SH-T", "上海测试目录")
         self.batch = self.make_batch(self.catalogue, "第一批", date(2024, 5, 1))
 
@@ -32,10 +38,27 @@ class World:
         return c
 
     def make_batch(self, catalogue, name, published_on) -> Batch:
-        b = Batch(catalogue=catalogue, name=name, state=BatchState.PUBLISHED, published_on=published_on)
-        self.db.session.add(b)
+        return imported_batch(catalogue, name, published_on)
+
+    def reviewer(self, catalogue) -> User:
+        """The reviewer of `catalogue` who delists (never logs in)."""
+        if catalogue.id not in self.reviewers:
+            user = User(
+                email=f"search-reviewer-{catalogue.id}@example.cn",
+                role=Role.REVIEWER,
+                password_hash="!",
+                catalogues=[catalogue],
+            )
+            self.db.session.add(user)
+            self.db.session.flush()  # the column defaults (active) apply
+            self.reviewers[catalogue.id] = user
+        return self.reviewers[catalogue.id]
+
+    def delist(self, entry, reason="注册证已注销") -> Entry:
+        """Take `entry` off its catalogue today, as its reviewer does (the service queues the index change)."""
+        delist_entry(self.reviewer(entry.catalogue), entry, reason=reason, delisted_on=timeutil.today_shanghai())
         self.db.session.flush()
-        return b
+        return entry
 
     def company(self, name, short="", district="浦东新区") -> Company:
         if name not in self.companies:
@@ -98,11 +121,12 @@ class World:
             innovative_review=innovative,
             indications=indications,
             description=description,
-            status=status,
         )
         self.db.session.add(entry)
         self.db.session.flush()
         queue(ENTRY, entry.id)
+        if status is EntryStatus.DELISTED:
+            self.delist(entry)
         return entry
 
     def index(self) -> None:

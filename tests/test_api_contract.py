@@ -22,7 +22,7 @@ from portal.core import timeutil
 from portal.search import indexer
 from tests.conftest import login
 from tests.factories_assessments import assessments_of, build_two_hospitals
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 DOC_URI = "urn:portal:openapi"
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -68,6 +68,7 @@ EQUIP = {"equipped_on": timeutil.today_shanghai().isoformat(), "route": "tender"
 def this_month() -> str:
     return f"{timeutil.today_shanghai():%Y-%m}"
 
+
 HUGE = 10**14  # no integer column holds it: PostgreSQL once answered 500
 CASES = [
     Case("get", "/api/v1/entries", "200", lambda c: "/api/v1/entries?q=磁共振", None),
@@ -110,7 +111,7 @@ CASES = [
 
 
 @pytest.fixture
-def ctx(app, db, world, make_catalogue, make_hospital, make_user):  # noqa: F811
+def ctx(app, db, world, make_catalogue, make_hospital, make_user):
     examples = build_examples(world)
     delisted = next(e for e in examples.values() if e.status.value == "delisted")
     two = build_two_hospitals(make_catalogue, make_hospital, make_user)

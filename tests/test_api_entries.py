@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 ITEM_KEYS = {
     "id", "product_name", "model", "registration_no", "manufacturer", "catalogue", "batch", "category",
@@ -11,7 +11,7 @@ ITEM_KEYS = {
 
 
 @pytest.fixture
-def ex(world):  # noqa: F811
+def ex(world):
     return build_examples(world)
 
 

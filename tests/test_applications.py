@@ -25,7 +25,7 @@ from portal.notifications.models import Notification
 from portal.products.models import DeviceClass, ProductType
 from portal.workflow import APPLICATION, ApplicationState, AssessmentState, BatchState, transition
 from tests.conftest import login
-from tests.factories_company import *  # noqa: F403
+from tests.factories import imported_batch
 
 
 def _return(application, reviewer, comment):
@@ -293,7 +293,7 @@ def test_withdraw_needs_a_reason_and_happens_before_a_decision(client, db, setup
 
 
 def test_no_withdrawal_after_a_decision(db, setup, make_application):
-    decided = make_application(setup["product"], setup["batch"], state=ApplicationState.RECOMMENDED)
+    decided = make_application(setup["batch"], setup["product"], state=ApplicationState.RECOMMENDED)
     with pytest.raises(IllegalTransition, match="不能执行「撤回」"):
         withdraw_application(setup["user"], decided, "想撤回")
 
@@ -374,10 +374,14 @@ def test_notify_company_tells_only_that_companys_active_users(db, setup, make_us
 
 @pytest.fixture
 def adoption_scene(db, setup, make_hospital, make_batch, make_product):
-    """Two listed entries of the company; hospitals decided, undecided and overdue."""
+    """Two listed entries of the company; hospitals decided, undecided and overdue.
+
+    The assessments are written as rows, not reached through publishing and the hospitals' decisions: the
+    scene needs due dates that differ between hospitals of one entry, and an entry assessed by one hospital
+    only, which one publication never gives (all hospitals in scope, one due date)."""
     company = setup["user"].company
     now = timeutil.utcnow()
-    published = make_batch(setup["catalogue"], state=BatchState.PUBLISHED, name="第五批")
+    published = imported_batch(setup["catalogue"], "第五批", date(2026, 1, 1))
     hospitals = [make_hospital(name=f"测试医院{n}") for n in range(6)]
     entries = []
     for name in ("甲产品", "乙产品"):

@@ -87,14 +87,16 @@ def _check_invariants(db, batch, model):
 
 def _stored_tally(db, batch):
     rows = db.session.scalars(db.select(AssessmentTally).where(AssessmentTally.batch_id == batch.id)).all()
-    return {(t.batch_id, t.hospital_id): tuple(getattr(t, n) for n in (*tally.COUNTS, "due_min", "due_max"))
-            for t in rows}
+    return {
+        (t.batch_id, t.hospital_id): tuple(getattr(t, n) for n in (*tally.COUNTS, "due_min", "due_max")) for t in rows
+    }
 
 
 def _recomputed_tally(db, batch):
     rows = db.session.execute(tally.aggregate(Assessment.batch_id == batch.id)).all()
-    return {(r.batch_id, r.hospital_id): tuple(getattr(r, n) for n in (*tally.COUNTS, "due_min", "due_max"))
-            for r in rows}
+    return {
+        (r.batch_id, r.hospital_id): tuple(getattr(r, n) for n in (*tally.COUNTS, "due_min", "due_max")) for r in rows
+    }
 
 
 @SETTINGS

@@ -17,10 +17,8 @@ from portal.products import storage
 from portal.products.models import Attachment, AttachmentChunk
 from portal.products.permissions import can_download
 from portal.products.storage import store_pdf
-from portal.workflow import ApplicationState
 from tests.conftest import login
-from tests.factories_company import *  # noqa: F403
-from tests.factories_company import PDF, field_errors, make_pdf_upload, product_form
+from tests.factories import PDF, field_errors, imported_batch, make_pdf_upload, product_form
 
 SMALL_LIMIT = 2048
 
@@ -166,9 +164,9 @@ def scene(db, make_company, make_user, make_catalogue, make_product, add_pdf, ma
     company_a, company_b = make_company(), make_company()
     catalogue_x, catalogue_y = make_catalogue(), make_catalogue()
     applied = make_product(company_a)
-    make_application(applied, make_batch(catalogue_x), state=ApplicationState.SUBMITTED)
+    make_application(make_batch(catalogue_x), applied)
     listed = make_product(company_a)
-    batch = make_batch(catalogue_x)
+    batch = imported_batch(catalogue_x, "第一批", date(2026, 1, 1))
     db.session.add(
         Entry(
             catalogue_id=catalogue_x.id,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """A rehearsal of the README's backup and restore on PostgreSQL: pg_dump, later changes, pg_restore into a
 fresh database. Attachments come back with the data (they live in it); a node's search index notices that
 the database went back in time and rebuilds itself, so search agrees with the restored data."""
@@ -12,15 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.catalogue.models import EntryStatus
-from portal.core.outbox import ENTRY, queue
 from portal.extensions import db as _db
 from portal.products.models import AttachmentChunk
 from portal.products.storage import store_pdf
 from portal.search import index as idx
 from portal.search import indexer, services
-from tests.factories_company import PDF, make_pdf_upload
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories import PDF, make_pdf_upload
+from tests.factories_search import build_examples
 
 pytestmark = pytest.mark.postgres_only
 
@@ -69,8 +66,7 @@ def test_backup_and_restore(app, db, world, pg, restored_url, app_config, tmp_pa
     subprocess.run([_pg_tool("pg_dump"), "-Fc", "-f", str(dump), *_connection_args(pg)], check=True)
 
     # After the backup: a change reaches the database and this node's index.
-    ex["tavi"].status = EntryStatus.DELISTED
-    queue(ENTRY, ex["tavi"].id)
+    world.delist(ex["tavi"])
     db.session.commit()
     indexer.apply_pending(app)
     assert _names("动脉瓣") == []

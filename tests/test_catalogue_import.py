@@ -161,10 +161,8 @@ def test_duplicates_and_missing_values(app, db, tmp_path, make_catalogue):
     assert _count(db, Entry) == 0
 
 
-def test_batch_must_be_published_and_catalogue_must_exist(app, db, tmp_path, make_catalogue):
-    catalogue = make_catalogue(code="SH-TEST")
-    db.session.add(Batch(catalogue_id=catalogue.id, name="第六批", state=BatchState.OPEN))
-    db.session.commit()
+def test_batch_must_be_published_and_catalogue_must_exist(app, db, tmp_path, make_catalogue, make_batch):
+    make_batch(make_catalogue(code="SH-TEST"), name="第六批")  # open
     path = write_csv(tmp_path / "b.csv", ROWS)
     result = _run(app, path, "--catalogue", "SH-TEST", "--batch", "第六批")
     assert result.exit_code != 0 and "只能导入已发布的批次" in result.output

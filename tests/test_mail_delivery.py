@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Mail delivery against a real (local) SMTP server: overlapping deliveries send each message once, messages
 carry Date and Message-ID, and a page never waits for the SMTP server."""
 
@@ -20,7 +19,6 @@ from portal.notifications import services
 from portal.notifications.models import OutboxMail
 from portal.workflow import ApplicationState, BatchState
 from tests.conftest import login
-from tests.factories_review import make_application, make_batch, make_product  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,12 +143,13 @@ class SilentServer:
 
 
 @pytest.fixture
-def ready_to_publish(db, make_catalogue, make_batch, make_application, make_user):
+def ready_to_publish(db, make_catalogue, make_batch, make_application, advance_batch, make_user):
+    """Three recommended applications of three companies, each with one user: the one who applied."""
     catalogue = make_catalogue()
-    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE)
+    batch = make_batch(catalogue)
     for _ in range(3):
-        application = make_application(batch, state=ApplicationState.RECOMMENDED)
-        make_user(Role.MANUFACTURER, company=application.company)
+        make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE)
     return batch, make_user(Role.REVIEWER, catalogues=[catalogue])
 
 

@@ -17,8 +17,7 @@ from portal.matchmaking.states import MatchState, MeetingState, NeedState
 from portal.notifications.models import Notification
 from portal.workflow import AssessmentState
 from tests.conftest import login
-from tests.factories_company import make_pdf_upload
-from tests.factories_matchmaking import *  # noqa: F403
+from tests.factories import make_pdf_upload
 from tests.factories_matchmaking import confirm_meeting, hold, tomorrow_at
 
 

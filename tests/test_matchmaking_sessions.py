@@ -17,7 +17,6 @@ from portal.matchmaking.overview import overview
 from portal.matchmaking.states import SessionState
 from portal.notifications.models import Notification
 from tests.conftest import login
-from tests.factories_matchmaking import *  # noqa: F403
 from tests.factories_matchmaking import confirm_meeting, hold
 from tests.test_authz import ROLES, _check, _expected_ok, _request, _url_args, access_tables
 

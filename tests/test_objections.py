@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Public notice and objections: the public page, named objections with checks, the rate limit, evidence PDFs,
 and the reviewer's resolution (upheld → the application is rejected; dismissed with a reason)."""
 
@@ -15,17 +14,15 @@ from portal.products.models import Attachment
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 from tests.conftest import login
 
-# Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).
-from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
-
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def on_notice(db, make_batch, make_application):
-    batch = make_batch(state=BatchState.PUBLIC_NOTICE, notice_running=True)
+def on_notice(db, make_batch, make_application, advance_batch):
+    batch = make_batch()
     recommended = make_application(batch, state=ApplicationState.RECOMMENDED)
     rejected = make_application(batch, state=ApplicationState.REJECTED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE, notice_running=True)
     return batch, recommended, rejected
 
 
@@ -103,9 +100,10 @@ def test_phone_formats(raw, expected):
     assert services.normalise_phone(raw) == expected
 
 
-def test_objection_outside_notice_period_is_refused(client, db, make_batch, make_application):
-    batch = make_batch(state=BatchState.PUBLIC_NOTICE)  # notice already over
+def test_objection_outside_notice_period_is_refused(client, db, make_batch, make_application, advance_batch):
+    batch = make_batch()
     recommended = make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE)  # notice already over
     response = client.post(f"/notices/{batch.id}/objection", data=_form(recommended))
     assert response.status_code == 409 and "不在公示期内" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Objection.id))) == 0

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from portal.products.models import DeviceClass, Product, ProductType
-from tests.factories_company import *  # noqa: F403
-from tests.factories_company import field_errors, product_form
+from portal.workflow import ApplicationState
+from tests.factories import field_errors, product_form
 
 # (number as typed, product type, expected normalised number, expected class)
 VALID = [
@@ -194,11 +194,11 @@ def test_duplicate_number_in_the_same_company_is_refused(company_client, db):
 def test_edit_saves_and_queues_applications_for_reindexing(
     client, login_as, db, make_product, make_batch, make_application, monkeypatch
 ):
-    queued = []
-    monkeypatch.setattr("portal.applications.services.queue", lambda kind, doc_id: queued.append((kind, doc_id)))
     user = login_as(Role.MANUFACTURER)
     product = make_product(user.company, registration_no="国械注准20213010563", first_approved_on=None)
-    application = make_application(product, make_batch())
+    application = make_application(make_batch(), product, state=ApplicationState.DRAFT)
+    queued = []  # from here on: what the edit queues
+    monkeypatch.setattr("portal.applications.services.queue", lambda kind, doc_id: queued.append((kind, doc_id)))
     form = client.get(f"/products/{product.id}/edit").get_data(as_text=True)
     assert f'name="version_id" type="hidden" value="{product.version_id}"' in form
     response = client.post(

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Publishing a batch: entries, assessments, index, notifications; idempotent and safe with two publishers;
 the catalogue update page and its Atom feed."""
 
@@ -22,9 +21,7 @@ from portal.objections.models import Objection
 from portal.publishing import services as publishing
 from portal.publishing.services import publish_batch
 from portal.workflow import ApplicationState, BatchState
-
-# Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).
-from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
+from tests.factories import imported_batch
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -43,12 +40,13 @@ def queued(monkeypatch):
 
 
 @pytest.fixture
-def ready(db, make_catalogue, make_batch, make_application, make_hospital, make_user):
+def ready(db, make_catalogue, make_batch, make_application, advance_batch, make_hospital, make_user):
     """A batch whose notice is over: 3 recommended, 1 rejected; 4 public hospitals and 1 private."""
     catalogue = make_catalogue(deadline_days=30)
-    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE)
+    batch = make_batch(catalogue)
     recommended = [make_application(batch, state=ApplicationState.RECOMMENDED) for _ in range(3)]
     make_application(batch, state=ApplicationState.REJECTED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE)
     for _ in range(4):
         make_hospital()
     make_hospital(is_public=False)
@@ -125,9 +123,10 @@ def test_publish_needs_public_notice_state(db, make_batch, make_user):
         publish_batch(reviewer, batch)
 
 
-def test_product_already_listed_is_skipped_not_duplicated(db, ready, make_batch):
+def test_product_already_listed_is_skipped_not_duplicated(db, ready):
     batch, recommended, reviewer, _ = ready
-    earlier = make_batch(batch.catalogue, state=BatchState.PUBLISHED)
+    # Meanwhile an import of an earlier, paper-era batch listed the first product.
+    earlier = imported_batch(batch.catalogue, "第一批", timeutil.today_shanghai())
     db.session.add(entry_from_product(recommended[0].product, earlier, timeutil.today_shanghai()))
     db.session.commit()
     result = publish_batch(reviewer, batch)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Reviewer workflow: batches, formal check, expert review, decisions, concurrency, delisting, audit pages."""
 
 from datetime import timedelta
@@ -9,12 +8,11 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.applications import services as application_services
 from portal.applications.models import Application
-from portal.assessments.creation import create_assessments
+from portal.assessments import services as assessments
 from portal.assessments.models import Assessment
 from portal.audit.models import AuditEvent
 from portal.catalogue import services as catalogue_services
-from portal.catalogue.models import Batch
-from portal.catalogue.services import entry_from_product
+from portal.catalogue.models import Batch, Entry
 from portal.core import outbox, timeutil
 from portal.core.errors import DomainError, PermissionDenied, StaleObject
 from portal.notifications.models import Notification
@@ -22,9 +20,7 @@ from portal.review import services
 from portal.review.models import ExpertReview
 from portal.workflow import ApplicationState, AssessmentState, BatchState, EntryStatus
 from tests.conftest import login
-
-# Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).
-from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
+from tests.factories_assessments import make_hospital_user
 
 
 @pytest.fixture
@@ -117,16 +113,26 @@ def test_batch_lifecycle_open_close_notice(client, db, reviewer, catalogue, make
     )
     assert _advance(client, batch, "open").status_code == 302
     assert batch.state is BatchState.OPEN and batch.opens_at <= timeutil.utcnow()
+    undecided = make_application(batch)
     assert _advance(client, batch, "close").status_code == 302
     assert batch.state is BatchState.REVIEWING and batch.closes_at <= timeutil.utcnow()
 
-    undecided = make_application(batch)
     response = _advance(client, batch, "start_notice")
     assert response.status_code == 400
     assert "1 份申报尚未作出决定" in response.get_data(as_text=True)
     assert batch.state is BatchState.REVIEWING
 
-    undecided.state = ApplicationState.RECOMMENDED
+    services.pass_formal_check(reviewer, undecided, version=undecided.version_id)
+    services.add_expert_review(
+        reviewer,
+        undecided,
+        version=undecided.version_id,
+        expert_name="张专家",
+        recused=False,
+        score=4,
+        recommendation="recommend",
+    )
+    services.recommend_application(reviewer, undecided, version=undecided.version_id)
     db.session.commit()
     assert _advance(client, batch, "start_notice").status_code == 302
     assert batch.state is BatchState.PUBLIC_NOTICE
@@ -137,14 +143,17 @@ def test_batch_lifecycle_open_close_notice(client, db, reviewer, catalogue, make
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.object_type == "batch", AuditEvent.object_id == batch.id)
     ).all()
-    assert actions == ["batch.open", "batch.close", "batch.start_notice"]
+    assert actions == ["batch.created", "batch.open", "batch.close", "batch.start_notice"]
 
 
-def test_batch_page_shows_counts_and_blockers(client, db, reviewer, catalogue, make_batch, make_application):
-    batch = make_batch(catalogue, state=BatchState.REVIEWING)
+def test_batch_page_shows_counts_and_blockers(
+    client, db, reviewer, catalogue, make_batch, make_application, advance_batch
+):
+    batch = make_batch(catalogue)
     for _ in range(3):
         make_application(batch)
     make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.REVIEWING)
     page = client.get(f"/review/batches/{batch.id}").get_data(as_text=True)
     assert "3 份申报尚未作出决定" in page
     assert "disabled" in page  # the button is off while something blocks
@@ -192,10 +201,12 @@ def test_window_edit_checks_version(client, db, reviewer, catalogue, make_batch)
 
 
 def test_formal_check_expert_review_and_recommendation(
-    client, db, reviewer, catalogue, make_batch, make_application, queued
+    client, db, reviewer, catalogue, make_batch, make_application, advance_batch, queued
 ):
-    batch = make_batch(catalogue, state=BatchState.REVIEWING)
+    batch = make_batch(catalogue)
     application = make_application(batch)
+    advance_batch(batch, BatchState.REVIEWING)
+    queued.clear()  # what the review queues, not the application's making
     page = client.get(f"/review/applications/{application.id}").get_data(as_text=True)
     assert application.product.name in page and "国家药监局" in page  # parsed registration number
 
@@ -360,8 +371,14 @@ def test_drafts_are_invisible_to_reviewers(client, db, reviewer, catalogue, make
     assert application.product.name not in client.get("/review/applications").get_data(as_text=True)
 
 
-def test_decisions_are_frozen_once_notice_starts(db, catalogue, make_batch, make_application, reviewer_for):
-    application = make_application(make_batch(catalogue, state=BatchState.PUBLIC_NOTICE))
+def test_decisions_are_frozen_once_notice_starts(
+    db, catalogue, make_batch, make_application, advance_batch, reviewer_for
+):
+    # A notice starts only when every application is decided, so the one to change is a recommended one; the
+    # batch's state is checked before the workflow's, hence "不能更改" rather than "不能执行".
+    batch = make_batch(catalogue)
+    application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE)
     with pytest.raises(DomainError, match="不能更改"):
         services.reject_application(reviewer_for(catalogue), application, version=application.version_id, reason="x")
 
@@ -422,29 +439,22 @@ def test_queue_paginates(client, db, reviewer, catalogue, make_batch, make_appli
 
 
 @pytest.fixture
-def listed_entry(db, catalogue, make_batch, make_application, make_hospital):
-    batch = make_batch(catalogue, state=BatchState.PUBLISHED)
+def listed_entry(db, catalogue, make_batch, make_application, make_hospital, advance_batch):
+    """A recommended application, published three days ago to three public hospitals."""
+    batch = make_batch(catalogue)
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
-    today = timeutil.today_shanghai()
-    batch.published_at, batch.published_on = timeutil.utcnow(), today - timedelta(days=3)
-    entry = entry_from_product(application.product, batch, today - timedelta(days=3), application=application)
-    db.session.add(entry)
     for _ in range(3):
         make_hospital()
-    db.session.flush()
-    create_assessments(batch, batch.published_on)
-    db.session.commit()
-    return entry
+    advance_batch(batch, BatchState.PUBLISHED, published_days_ago=3)
+    return db.session.scalar(select(Entry).where(Entry.application_id == application.id))
 
 
-def test_delisting_closes_open_assessments_and_keeps_history(client, db, reviewer, listed_entry, queued):
+def test_delisting_closes_open_assessments_and_keeps_history(client, db, reviewer, listed_entry, queued, make_user):
     decided, in_review, pending = db.session.scalars(
         select(Assessment).where(Assessment.entry_id == listed_entry.id).order_by(Assessment.id)
     ).all()
-    reviewer_id = reviewer.id
-    decided.outcome, decided.decided_at, decided.decided_by_id = "admitted", timeutil.utcnow(), reviewer_id
-    decided.state = AssessmentState.DECIDED
-    in_review.state = AssessmentState.IN_REVIEW
+    assessments.decide(make_hospital_user(make_user, decided.hospital), decided, "admitted")
+    assessments.start_assessment(make_hospital_user(make_user, in_review.hospital), in_review)
     db.session.commit()
 
     url = f"/review/entries/{listed_entry.id}/delist"
@@ -497,8 +507,11 @@ def test_audit_pages_show_who_when_and_comment(client, db, reviewer, catalogue, 
 # Home board ----------------------------------------------------------------------------------------------
 
 
-def test_reviewer_home_lists_batches_with_blockers(client, db, reviewer, catalogue, make_batch, make_application):
+def test_reviewer_home_lists_batches_with_blockers(
+    client, db, reviewer, catalogue, make_batch, make_application, advance_batch
+):
     batch = make_batch(catalogue)
     make_application(batch)
+    advance_batch(batch, BatchState.REVIEWING)
     page = client.get("/").get_data(as_text=True)
     assert batch.name in page and "1 份申报尚未作出决定" in page and "审核队列" in page

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """In Chromium: a reviewer runs a batch from draft to published, with a visitor's objection on the way."""
 
 from datetime import timedelta
@@ -13,9 +12,6 @@ from portal.core import timeutil
 from portal.objections.models import Objection
 from portal.workflow import ApplicationState, BatchState, ObjectionState
 from tests.conftest import PASSWORD
-
-# Fixtures from the review factories (ruff reads their use as arguments as redefinitions: F811 off here).
-from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

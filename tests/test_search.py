@@ -23,11 +23,11 @@ from portal.search import index as idx
 from portal.search.models import Synonym
 from portal.search.query import highlight
 from portal.search.synonyms import save_synonym, seed_synonyms
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 
 @pytest.fixture
-def ex(world):  # noqa: F811
+def ex(world):
     return build_examples(world)
 
 
@@ -151,7 +151,7 @@ def test_empty_result_suggests_which_filter_to_drop(ex):
     assert {(s["name"], s["count"]) for s in words} == {("联影", 6), ("支架", 1)}
 
 
-def test_sort_by_listing_date_and_pagination(ex, world):  # noqa: F811
+def test_sort_by_listing_date_and_pagination(ex, world):
     later = world.make_batch(world.catalogue, "第二批", date(2025, 3, 1))
     world.entry("新型磁共振线圈", batch=later)
     world.index()
@@ -192,24 +192,15 @@ def test_synonym_edits_apply_at_once(app, db, ex, make_user):
 # ----- reviewers' application search ----------------------------------------------------------------------
 
 
-def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, make_user):  # noqa: F811
-    from portal.applications.models import Application
-    from portal.core.outbox import APPLICATION
-    from portal.workflow import ApplicationState, BatchState
-
+def test_application_ids_matching_scopes_to_reviewed_catalogues(
+    app, db, world, make_user, make_batch, make_product, make_application
+):
     other = world.make_catalogue("BS-T", "宝山测试目录")
+    lianying = world.company("上海联影医疗科技股份有限公司", "联影")
     apps = {}
     for name, catalogue in (("超导磁共振成像系统", world.catalogue), ("磁共振线圈", other)):
-        entry = world.entry(name, company=("上海联影医疗科技股份有限公司", "联影"))
-        batch = world.batch if catalogue is world.catalogue else world.make_batch(other, "第一批", date(2024, 1, 1))
-        batch.state = BatchState.OPEN
-        a = Application(
-            batch=batch, product=entry.product, company=entry.product.company, state=ApplicationState.SUBMITTED
-        )
-        db.session.add(a)
-        db.session.flush()
-        queue(APPLICATION, a.id)
-        apps[name] = a.id
+        # submitted to an open batch of each catalogue (the services queue the application for the index)
+        apps[name] = make_application(make_batch(catalogue), make_product(lianying, name=name)).id
     world.index()
     reviewer = make_user(Role.REVIEWER, catalogues=[world.catalogue])
     both = [world.catalogue.id, other.id]
@@ -225,10 +216,8 @@ def test_application_ids_matching_scopes_to_reviewed_catalogues(app, db, world, 
 # ----- consistency: the outbox --------------------------------------------------------------------------
 
 
-def test_changes_reach_the_index_through_the_outbox(app, db, ex):
-    entry = ex["tavi"]
-    entry.status = EntryStatus.DELISTED
-    queue(ENTRY, entry.id)
+def test_changes_reach_the_index_through_the_outbox(app, db, ex, world):
+    world.delist(ex["tavi"])
     db.session.commit()
     assert indexer.pending_count() == 1
     assert names("动脉瓣") == []  # searching applies what is pending first
@@ -397,7 +386,7 @@ def test_public_search_page_with_facets_and_highlights(client, ex):
     assert "没有找到" in empty and "去掉「企业所在区：嘉定区」" in empty
 
 
-def test_catalogue_page_entry_and_history(client, ex, world):  # noqa: F811
+def test_catalogue_page_entry_and_history(client, ex, world):
     page = client.get("/catalogues/SH-T?q=uMR").get_data(as_text=True)
     assert "超导磁共振成像系统" in page and "经导管主动脉瓣膜系统" not in page
     entry = client.get(f"/entries/{ex['mr'].id}").get_data(as_text=True)

@@ -3,13 +3,13 @@
 import pytest
 
 from portal.extensions import db
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def ex(world):  # noqa: F811
+def ex(world):
     examples = build_examples(world)
     db.session.commit()
     return examples

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The index log with several nodes: every index reads every change from its own cursor, including changes
 committed out of id order; rows are pruned behind every live index; a node the horizon overtook, or whose
 database was restored from a backup, rebuilds itself."""
@@ -10,15 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal import create_app
-from portal.catalogue.models import EntryStatus
-from portal.core.outbox import ENTRY, IndexChange, queue
+from portal.catalogue import services as catalogue_services
+from portal.core.outbox import IndexChange
 from portal.core.timeutil import utcnow
 from portal.search import cursor as cursor_file
 from portal.search import index as idx
 from portal.search import indexer, services
 from portal.search.cursor import GRACE_SECONDS, Cursor
 from portal.search.models import SearchIndexCursor
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories_search import build_examples
 
 
 @pytest.fixture
@@ -46,47 +45,55 @@ def names(text):
     return sorted(i["product_name"] for i in services.search_entries(text, {}, per_page=50).items)
 
 
-def _delist(db, entry):
-    entry.status = EntryStatus.DELISTED
-    queue(ENTRY, entry.id)
+def _delist(db, world, entry):
+    world.delist(entry)
     db.session.commit()
+
+
+def _delist_logged_as(monkeypatch, world, entry, log_id):
+    """Delist through the service, its index change taking log id `log_id` (as a transaction that got its id
+    earlier or later than another would)."""
+    monkeypatch.setattr(
+        catalogue_services,
+        "queue",
+        lambda kind, doc_id: world.db.session.add(IndexChange(id=log_id, doc_type=kind, doc_id=doc_id)),
+    )
+    world.delist(entry)
 
 
 def _log_rows(db) -> int:
     return db.session.scalar(db.select(db.func.count(IndexChange.id)))
 
 
-def test_every_node_applies_every_change(app, db, ex, node_b):
+def test_every_node_applies_every_change(app, db, ex, world, node_b):
     assert on(node_b, indexer.apply_pending, node_b) is not None  # node B builds its index
     assert on(node_b, names, "动脉瓣") == ["经导管主动脉瓣膜系统"]
-    _delist(db, ex["tavi"])
+    _delist(db, world, ex["tavi"])
     assert indexer.apply_pending(app) == 1  # node A first: it used to delete the row here
     assert on(node_b, indexer.pending_count, node_b) == 1
     assert on(node_b, indexer.apply_pending, node_b) == 1
     assert names("动脉瓣") == on(node_b, names, "动脉瓣") == []
 
 
-def test_a_change_committed_out_of_id_order_is_not_missed(app, db, ex):
+def test_a_change_committed_out_of_id_order_is_not_missed(app, db, ex, world, monkeypatch):
     """PostgreSQL hands out ids when rows are inserted, not when they commit: id 10 may appear after id 11."""
     top = db.session.scalar(db.select(db.func.max(IndexChange.id))) or 0
-    ex["tavi"].status = EntryStatus.DELISTED
-    db.session.add(IndexChange(id=top + 2, doc_type=ENTRY, doc_id=ex["tavi"].id))
+    _delist_logged_as(monkeypatch, world, ex["tavi"], top + 2)
     db.session.commit()
     assert indexer.apply_pending(app) == 1
-    ex["coil"].status = EntryStatus.DELISTED  # the slower transaction, holding id top + 1, commits now
-    db.session.add(IndexChange(id=top + 1, doc_type=ENTRY, doc_id=ex["coil"].id))
+    _delist_logged_as(monkeypatch, world, ex["coil"], top + 1)  # the slower transaction, holding top + 1, commits now
     db.session.commit()
     assert indexer.pending_count() == 1
     assert indexer.apply_pending(app) == 1
     assert names("动脉瓣") == [] and "头部线圈" not in names("线圈")
 
 
-def test_rows_are_pruned_only_behind_every_live_index(app, db, ex, node_b):
+def test_rows_are_pruned_only_behind_every_live_index(app, db, ex, world, node_b):
     on(node_b, indexer.apply_pending, node_b)
     indexer.apply_pending(app)
     indexer.prune(app)
     assert _log_rows(db) == 0  # both have applied everything
-    _delist(db, ex["tavi"])
+    _delist(db, world, ex["tavi"])
     indexer.apply_pending(app)
     indexer.prune(app)
     assert _log_rows(db) == 1  # node B has not read it yet
@@ -95,11 +102,11 @@ def test_rows_are_pruned_only_behind_every_live_index(app, db, ex, node_b):
     assert _log_rows(db) == 0
 
 
-def test_a_node_the_horizon_overtook_rebuilds_itself(app, db, ex, node_b):
+def test_a_node_the_horizon_overtook_rebuilds_itself(app, db, ex, world, node_b):
     on(node_b, indexer.apply_pending, node_b)
     b_id = on(node_b, idx.index_id, node_b)
     old_generation = on(node_b, idx.current_dir, node_b)
-    _delist(db, ex["tavi"])
+    _delist(db, world, ex["tavi"])
     indexer.apply_pending(app)
     # Node B was stopped for two days; its change rows are long gone.
     db.session.get(SearchIndexCursor, b_id).seen_at = utcnow() - timedelta(days=2)
@@ -115,9 +122,9 @@ def test_a_node_the_horizon_overtook_rebuilds_itself(app, db, ex, node_b):
     assert db.session.get(SearchIndexCursor, b_id) is not None
 
 
-def test_a_restored_database_makes_the_index_rebuild(app, db, ex):
+def test_a_restored_database_makes_the_index_rebuild(app, db, ex, world):
     indexer.apply_pending(app)
-    _delist(db, ex["tavi"])
+    _delist(db, world, ex["tavi"])
     indexer.apply_pending(app)
     generation = idx.current_dir(app)
     # The backup was taken before that change: the cursor row (and the id sequence) went back with it.

@@ -8,7 +8,7 @@ import pytest
 
 from portal.search import services
 from portal.search.synonyms import seed_synonyms
-from tests.factories_search import CATALOGUE, build_catalogue, world  # noqa: F401
+from tests.factories_search import CATALOGUE, build_catalogue
 
 MRI = {"超导磁共振成像系统", "永磁型磁共振成像系统"}
 ENDOSCOPES = {"胶囊内窥镜系统", "一次性使用内窥镜用活检钳", "内窥镜冷光源"}
@@ -52,7 +52,7 @@ RANKING = [
 
 
 @pytest.fixture
-def catalogue(world):  # noqa: F811
+def catalogue(world):
     seed_synonyms()  # the built-in table, as `flask db upgrade` installs it (below)
     return build_catalogue(world)
 
@@ -76,7 +76,7 @@ def test_latin_case_does_not_change_the_order(catalogue):
     assert ranked("PET-CT") == ranked("pet-ct")
 
 
-def test_order_is_deterministic_and_ends_with_the_id(catalogue, world):  # noqa: F811
+def test_order_is_deterministic_and_ends_with_the_id(catalogue, world):
     # Same text relevance and the same signals: the lower id first, whatever the order of indexing.
     a = world.entry("一次性使用吻合器", device_class="II")
     b = world.entry("一次性使用吻合器 ", device_class="II")

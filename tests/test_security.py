@@ -20,7 +20,6 @@ from portal.search import indexer
 from portal.search.services import application_ids_matching
 from portal.workflow import ApplicationState
 from tests.conftest import login
-from tests.factories_search import world  # noqa: F401  (fixture)
 
 STALE = "该记录已被他人修改"
 
@@ -88,7 +87,7 @@ def test_a_filter_matching_nothing_finds_nothing(app, demo, client, query):
     assert client.get(f"/search/export.csv?{query}").get_data(as_text=True).count("\n") == 1  # the header only
 
 
-def test_api_facets_that_match_nothing_and_delisted_entries(world, client):  # noqa: F811
+def test_api_facets_that_match_nothing_and_delisted_entries(world, client):
     world.entry("在列产品")
     world.entry("已调出产品", status=EntryStatus.DELISTED)
     world.index()

@@ -29,7 +29,6 @@ from portal.demo.seed import DEMO_PASSWORD, seed_demo
 from portal.extensions import db as _db
 from portal.products.models import Attachment, Product
 from portal.search.cursor import FILE_NAME, Cursor
-from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -232,7 +231,7 @@ def test_behind_the_load_balancer_limits_count_per_client(behind_one_proxy, db, 
 
 
 @pytest.mark.postgres_only
-def test_two_nodes_upgrading_an_empty_database_at_once_both_succeed(postgres, empty_database_url):  # noqa: F811
+def test_two_nodes_upgrading_an_empty_database_at_once_both_succeed(postgres, empty_database_url):
     env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": empty_database_url}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
     procs = [

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Issue 14, what each role meets on a first day: one opinion per expert, replaced attachments, the objection
 form's phone numbers and messages, Chinese histories, the company and public homes, and the small things."""
 
@@ -10,8 +9,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role
 from portal.applications.services import create_application, snapshot_of, withdraw_application
-from portal.catalogue.services import entry_from_product
-from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition
 from portal.objections import services as objection_services
 from portal.products.models import Attachment
@@ -19,9 +16,8 @@ from portal.review import services
 from portal.review.models import ExpertReview
 from portal.workflow import ApplicationState, BatchState
 from tests.conftest import login
-from tests.factories_company import PDF
-from tests.factories_review import make_application, make_batch, make_product, reviewer_for  # noqa: F401
-from tests.factories_search import build_examples, world  # noqa: F401
+from tests.factories import PDF
+from tests.factories_search import build_examples
 
 
 @pytest.fixture
@@ -128,9 +124,12 @@ def test_objection_phone_numbers_that_are_not(phone):
     assert objection_services.normalise_phone(phone) is None
 
 
-def test_objection_form_takes_its_own_example_number(client, db, catalogue, make_batch, make_application):
-    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+def test_objection_form_takes_its_own_example_number(
+    client, db, catalogue, make_batch, make_application, advance_batch
+):
+    batch = make_batch(catalogue)
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE, notice_running=True)
     response = client.post(
         f"/notices/{batch.id}/objection",
         data={
@@ -144,11 +143,12 @@ def test_objection_form_takes_its_own_example_number(client, db, catalogue, make
 
 
 def test_objection_resolution_errors_are_separate_messages(
-    client, db, login_as, catalogue, make_batch, make_application
+    client, db, login_as, catalogue, make_batch, make_application, advance_batch
 ):
     login_as(Role.REVIEWER, catalogues=[catalogue])
-    batch = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    batch = make_batch(catalogue)
     application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLIC_NOTICE, notice_running=True)
     objection = objection_services.file_objection(
         batch,
         application_id=application.id,
@@ -170,7 +170,7 @@ def test_objection_resolution_errors_are_separate_messages(
 
 
 def test_audit_log_in_words_with_what_an_edit_changed(app, client, db, make_user, make_product):
-    from tests.factories_company import product_form
+    from tests.factories import product_form
 
     company_user = make_user(Role.MANUFACTURER, name="陈经理")
     product = make_product(company_user.company)
@@ -198,13 +198,14 @@ def _stat(html: str, label: str) -> str:
 
 
 def test_company_home_does_not_count_listed_products_as_recommended(
-    client, db, login_as, catalogue, make_batch, make_application, make_product
+    client, db, login_as, catalogue, make_batch, make_application, advance_batch, make_product
 ):
     user = login_as(Role.MANUFACTURER)
-    published = make_batch(catalogue, state=BatchState.PUBLISHED)
-    noticed = make_batch(catalogue, state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    published, noticed = make_batch(catalogue), make_batch(catalogue)
     make_application(published, make_product(user.company), state=ApplicationState.RECOMMENDED)
     make_application(noticed, make_product(user.company), state=ApplicationState.RECOMMENDED)
+    advance_batch(published, BatchState.PUBLISHED)
+    advance_batch(noticed, BatchState.PUBLIC_NOTICE, notice_running=True)
     home = client.get("/").get_data(as_text=True)
     assert _stat(home, "拟推荐") == "1"
 
@@ -231,14 +232,15 @@ def test_a_draft_is_not_withdrawn_and_its_missing_attachments_link_to_the_upload
 
 
 def test_public_home_has_search_notices_updates_and_help(
-    app, client, db, catalogue, make_batch, make_application, make_product
+    app, client, db, catalogue, make_batch, make_application, advance_batch, make_product
 ):
     app.config["PORTAL_HELP_CONTACT"] = "目录咨询：市卫健委药械处 021-23111111"
-    noticed = make_batch(catalogue, name="第七批", state=BatchState.PUBLIC_NOTICE, notice_running=True)
+    noticed = make_batch(catalogue, name="第七批")
     make_application(noticed, state=ApplicationState.RECOMMENDED)
-    published = make_batch(catalogue, name="第五批", state=BatchState.PUBLISHED, published_at=timeutil.utcnow())
-    db.session.add(entry_from_product(make_product(name="磁共振成像系统"), published, timeutil.today_shanghai()))
-    db.session.commit()
+    advance_batch(noticed, BatchState.PUBLIC_NOTICE, notice_running=True)
+    published = make_batch(catalogue, name="第五批")
+    make_application(published, make_product(name="磁共振成像系统"), state=ApplicationState.RECOMMENDED)
+    advance_batch(published, BatchState.PUBLISHED)
     page = client.get("/").get_data(as_text=True)
     assert 'role="search"' in page and 'action="/search"' in page and 'name="q"' in page
     assert f"/notices/{noticed.id}" in page and "第七批" in page
@@ -273,10 +275,11 @@ def test_progress_says_which_step_what_next_and_who(
     assert label == current and p.holder == holder and p.next
 
 
-def test_progress_of_a_listed_and_a_rejected_application(db, catalogue, make_batch, make_application):
-    listed = _progress(
-        make_application(make_batch(catalogue, state=BatchState.PUBLISHED), state=ApplicationState.RECOMMENDED)
-    )
+def test_progress_of_a_listed_and_a_rejected_application(db, catalogue, make_batch, make_application, advance_batch):
+    batch = make_batch(catalogue)
+    application = make_application(batch, state=ApplicationState.RECOMMENDED)
+    advance_batch(batch, BatchState.PUBLISHED)
+    listed = _progress(application)
     assert all(status == "done" for _, status in listed.steps) and listed.now == "已列入目录"
     rejected = _progress(make_application(make_batch(catalogue), state=ApplicationState.REJECTED))
     assert ("专家评审", "stopped") in rejected.steps
