@@ -278,6 +278,15 @@ def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
     return query.order_by(urgency, Assessment.due_at, Assessment.id)
 
 
+QUEUE_ARGS = ("q", "key_area", "department", "state", "batch", "sort", "page", "per_page")
+
+
+def queue_args(args) -> dict[str, str]:
+    """The queue's own arguments of a request, for the links and forms that keep them (export, bulk action):
+    only known names, so no argument can collide with a route's (`fmt`) or url_for's (`_external`)."""
+    return {k: v for k, v in args.items() if k in QUEUE_ARGS and v}
+
+
 def parse_filters(args) -> QueueFilters:
     """Query-string arguments as filters; unknown values are ignored rather than failing the page."""
     state = args.get("state", "")

@@ -72,6 +72,7 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
             "assessments/queue.html",
             page=page,
             filters=filters,
+            queue_args=services.queue_args(request.args),
             updates=updates,
             key_areas=KEY_AREAS,
             departments=DEPARTMENTS,
@@ -104,7 +105,7 @@ def bulk():
             abort(404)
         if outcome.ok:
             flash(f"已将 {outcome.value} 项标记为「不适用」。", "success")
-            return redirect(url_for("assessments.queue", **request.args))
+            return redirect(url_for("assessments.queue", **services.queue_args(request.args)))
     return _render_queue(form, ids, 400)
 
 

@@ -1,5 +1,7 @@
 """Template helpers: Shanghai time, dates, labels (areas add their own through their blueprints)."""
 
+from urllib.parse import urlencode
+
 from flask import request, url_for
 
 from portal.core import timeutil
@@ -23,9 +25,10 @@ def _label(value):
 
 
 def _page_url(number: int) -> str:
-    """This page's URL with every query argument kept and `page` replaced."""
-    args = {**request.view_args, **request.args.to_dict(), "page": number}
-    return url_for(request.endpoint, **args)
+    """This page's URL with every query argument kept and `page` replaced. The query string is built apart
+    from url_for, so an argument named like a path part or url_for's own (`_external`) stays a plain argument."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"] + [("page", number)]
+    return f"{url_for(request.endpoint, **request.view_args)}?{urlencode(args)}"
 
 
 def register(app):
