@@ -386,6 +386,20 @@ def test_public_search_page_with_facets_and_highlights(client, ex):
     assert "没有找到" in empty and "去掉「企业所在区：嘉定区」" in empty
 
 
+def test_rendered_results_follow_the_index_not_the_cache(client, ex, world, db, login_as):
+    """The result section is kept per index generation: a change reaches the next request for the same URL,
+    and a logged-in visitor gets the same public section (nothing personal is kept in it)."""
+    first = client.get("/search?q=磁共振").get_data(as_text=True)
+    assert f'/entries/{ex["mr"].id}"' in first
+    assert client.get("/search?q=磁共振").get_data(as_text=True) == first  # served again, unchanged
+    world.delist(ex["mr"])
+    db.session.commit()
+    after = client.get("/search?q=磁共振").get_data(as_text=True)
+    assert f'/entries/{ex["mr"].id}"' not in after
+    login_as(Role.HOSPITAL)
+    assert f'/entries/{ex["mr"].id}"' not in client.get("/search?q=磁共振").get_data(as_text=True)
+
+
 def test_catalogue_page_entry_and_history(client, ex, world):
     page = client.get("/catalogues/SH-T?q=uMR").get_data(as_text=True)
     assert "超导磁共振成像系统" in page and "经导管主动脉瓣膜系统" not in page

@@ -1,9 +1,10 @@
 """Catalogues: creation and settings; delisting an entry."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import Role
 from portal.audit.services import record
@@ -15,6 +16,7 @@ from portal.core.actors import is_system
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
+from portal.directory.models import Company
 from portal.extensions import db
 from portal.products.models import Attachment, Product, ProductType
 from portal.products.signals import attachment_access, attachment_kinds_asked, product_shown, products_counted
@@ -217,19 +219,52 @@ def catalogue_history(actor, catalogue: Catalogue) -> tuple[list[dict], list[Ent
 def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
     """Any entry (listed or delisted) is public; `delist`: only for the reviewers of its catalogue."""
     entry = db.session.scalar(
-        select(Entry)
-        .where(Entry.id == entry_id)
-        # The entry page shows all of these: one query (and one for the attachments) instead of one each.
-        .options(
-            joinedload(Entry.catalogue),
-            joinedload(Entry.batch),
-            joinedload(Entry.product).joinedload(Product.company),
-            joinedload(Entry.product).selectinload(Product.attachments),
-        )
+        select(Entry).where(Entry.id == entry_id).options(joinedload(Entry.catalogue), joinedload(Entry.batch))
     )
     if entry is None or (delist and not permissions.can_delist(actor, entry)):
         raise NotFound(f"没有编号为 {entry_id} 的目录产品。")
     return entry
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entry: Entry
+    company_district: str | None
+    certificates: list[Attachment]
+
+
+def entry_page(actor, entry_id: int) -> EntryPage:
+    """What the public entry page shows, in two small queries: the entry with its catalogue and batch and the
+    registrant's district, then the product's public certificates (not the product and all its files)."""
+    row = db.session.execute(
+        select(Entry, Company.district)
+        .join(Entry.catalogue)
+        .join(Entry.batch)
+        .outerjoin(Product, Product.id == Entry.product_id)
+        .outerjoin(Company, Company.id == Product.company_id)
+        .options(contains_eager(Entry.catalogue), contains_eager(Entry.batch))
+        .where(Entry.id == entry_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"没有编号为 {entry_id} 的目录产品。")
+    entry, district = row
+    return EntryPage(entry, district, _certificates(entry))
+
+
+def _certificates(entry: Entry) -> list[Attachment]:
+    if entry.product_id is None:
+        return []
+    current = db.session.scalars(
+        select(Attachment)
+        .where(
+            Attachment.product_id == entry.product_id,
+            Attachment.kind == REGISTRATION_CERTIFICATE,
+            Attachment.retired_at.is_(None),
+        )
+        .order_by(Attachment.id)
+    ).all()
+    listed = entry.status is EntryStatus.LISTED or (current and is_listed(entry.product_id))
+    return current if listed else []
 
 
 # What the products area asks of the catalogue (products/signals.py) --------------------------------------

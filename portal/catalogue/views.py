@@ -43,7 +43,8 @@ def history(code):
 @bp.route("/entries/<int:entry_id>")
 @public
 def entry(entry_id):
-    item = found(services.get_entry, entry_id)
+    page = found(services.entry_page, entry_id)
+    item = page.entry
     try:
         registration = parse_registration_no(item.registration_no, today=item.listed_on).summary_zh
     except IdentifierError:
@@ -53,15 +54,13 @@ def entry(entry_id):
         "device_class": dict(DeviceClass.choices()).get(item.device_class, item.device_class or "—"),
         "innovative": dict(InnovativeReview.choices()).get(item.innovative_review, item.innovative_review),
     }
-    company = item.product.company if item.product else None
-    certificates = services.public_attachments(item.product)
     return render_template(
         "catalogue/entry.html",
         entry=item,
         registration=registration,
         labels=labels,
-        company=company,
-        certificates=certificates,
+        company_district=page.company_district,
+        certificates=page.certificates,
     )
 
 

@@ -3,6 +3,7 @@ synonym pages."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.accounts.models import Role
 from portal.catalogue.services import get_by_code, published_batches
@@ -12,6 +13,7 @@ from portal.core.web import found
 from portal.search import services, web
 from portal.search import synonyms as synonym_services
 from portal.search.forms import SynonymForm
+from portal.search.query import synonyms_stamp
 
 bp = Blueprint("search", __name__)
 
@@ -28,12 +30,31 @@ ACCESS = {
 }
 
 
+# Rendered result sections kept per index generation: the section is public and depends only on the URL,
+# the index and the synonyms, and rendering it (facet links, highlighted rows) costs more than the search.
+FRAGMENT_CACHE_SIZE = 64
+
+
 def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str, str], **context):
-    """Run the search the request asks for and render it (everywhere, or within one catalogue)."""
+    """Run the search the request asks for and render it (shared with the catalogue page)."""
     wanted = web.read_request(fixed)
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
     )
+    key = (endpoint, tuple(sorted(view_args.items())), tuple(request.args.items(multi=True)), synonyms_stamp())
+    cache = result.fragments if result.fragments is not None else {}
+    body = cache.get(key)
+    if body is None:
+        html = render_template("search/_search.html", **_section(result, wanted, endpoint, view_args, fixed))
+        body = Markup(html)  # noqa: S704  (rendered by the autoescaping template above)
+        if len(cache) >= FRAGMENT_CACHE_SIZE:
+            cache.clear()
+        cache[key] = body
+    return render_template(template, search_body=body, wanted=wanted, **context)
+
+
+def _section(result, wanted: dict, endpoint: str, view_args: dict, fixed: dict[str, str]) -> dict:
+    """What search/_search.html shows: the form, facets, rows with highlights, pager and export links."""
     codes = result.labels["codes"]
     link = web.link_builder(endpoint, view_args, set(fixed))
     active = [
@@ -41,26 +62,23 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
         for name, value in wanted["filters"].items()
         if name not in fixed
     ]
-    rows = [(item, services.highlighted(item, result.marks)) for item in result.items]
-    return render_template(
-        template,
-        result=result,
-        rows=rows,
-        wanted=wanted,
-        link=link,
-        codes=codes,
-        active=active,
-        clear_all=link(**{name: None for name in wanted["filters"] if name not in fixed}),
-        fixed=fixed,
-        facet_labels=services.FACET_LABELS,
-        facet_order=[n for n in services.FACET_ORDER_ALL if n not in fixed],
-        sorts=services.SORTS,
-        export_args={
+    return {
+        "result": result,
+        "rows": [(item, services.highlighted(item, result.marks)) for item in result.items],
+        "wanted": wanted,
+        "link": link,
+        "codes": codes,
+        "active": active,
+        "clear_all": link(**{name: None for name in wanted["filters"] if name not in fixed}),
+        "fixed": fixed,
+        "facet_labels": services.FACET_LABELS,
+        "facet_order": [n for n in services.FACET_ORDER_ALL if n not in fixed],
+        "sorts": services.SORTS,
+        "export_args": {
             **{k: v for k, v in web.search_args().items() if k != "sort"},
             **{k: codes.get(v, v) if k == "catalogue" else v for k, v in fixed.items()},
         },
-        **context,
-    )
+    }
 
 
 @bp.route("/search")
