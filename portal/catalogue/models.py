@@ -88,6 +88,8 @@ class Entry(db.Model):
         ),
         sa.UniqueConstraint("batch_id", "product_id"),
         sa.Index("ix_entry_catalogue_status", "catalogue_id", "status", "listed_on"),
+        # The latest delistings of every catalogue (home page, update feeds), read without scanning entries.
+        sa.Index("ix_entry_status_delisted", "status", "delisted_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
