@@ -10,10 +10,10 @@ from portal.catalogue.services import get_by_code, published_batches
 from portal.core.access import PUBLIC, public, roles
 from portal.core.unit import perform, submit
 from portal.core.web import found
+from portal.search import query as search_query
 from portal.search import services, web
 from portal.search import synonyms as synonym_services
 from portal.search.forms import SynonymForm
-from portal.search.query import synonyms_stamp
 
 bp = Blueprint("search", __name__)
 
@@ -41,7 +41,8 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
     )
-    key = (endpoint, tuple(sorted(view_args.items())), tuple(request.args.items(multi=True)), synonyms_stamp())
+    arguments = tuple(request.args.items(multi=True))
+    key = (endpoint, tuple(sorted(view_args.items())), arguments, search_query.synonyms_stamp())
     cache = result.fragments if result.fragments is not None else {}
     body = cache.get(key)
     if body is None:
