@@ -16,8 +16,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_entry_status_delisted', 'entry', ['status', 'delisted_on'], unique=False)
+    op.create_index('ix_entry_status_catalogue_delisted', 'entry', ['status', 'catalogue_id', 'delisted_on'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_entry_status_delisted', table_name='entry')
+    op.drop_index('ix_entry_status_catalogue_delisted', table_name='entry')

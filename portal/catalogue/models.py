@@ -88,8 +88,9 @@ class Entry(db.Model):
         ),
         sa.UniqueConstraint("batch_id", "product_id"),
         sa.Index("ix_entry_catalogue_status", "catalogue_id", "status", "listed_on"),
-        # The latest delistings of every catalogue (home page, update feeds), read without scanning entries.
-        sa.Index("ix_entry_status_delisted", "status", "delisted_on"),
+        # The latest delistings (home page, update feeds) without scanning the entries; catalogue_id inside
+        # keeps it covering for the per-catalogue counts of listed entries, which would otherwise pick it and sort.
+        sa.Index("ix_entry_status_catalogue_delisted", "status", "catalogue_id", "delisted_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
