@@ -209,15 +209,20 @@ def overdue_items(batch: Batch, now: datetime | None = None, limit: int | None =
     return db.session.execute(query.where(Assessment.hospital_id.in_(hospital_ids)).limit(limit)).all()
 
 
+# Built once: the queue page asks it on every request, and building it (the overdue subquery, the loader
+# option) cost more than running it.
+_HOSPITAL_UPDATES = (
+    sa.select(Batch, *single(sa.bindparam("now")))
+    .join(T, T.batch_id == Batch.id)
+    .where(T.hospital_id == sa.bindparam("hospital_id"))
+    .options(joinedload(Batch.catalogue))  # each card names its catalogue
+)
+
+
 def hospital_updates(hospital_id: int, now: datetime | None = None, *, open_only: bool = True) -> list:
     """(batch, Progress) per update the hospital has to assess; overdue first, then soonest due."""
     now = now or timeutil.utcnow()
-    rows = db.session.execute(
-        sa.select(Batch, *single(now))
-        .join(T, T.batch_id == Batch.id)
-        .where(T.hospital_id == hospital_id)
-        .options(joinedload(Batch.catalogue))  # each card names its catalogue
-    ).all()
+    rows = db.session.execute(_HOSPITAL_UPDATES, {"hospital_id": hospital_id, "now": now}).all()
     result = [(row.Batch, progress(row)) for row in rows if row.open or not open_only]
     result.sort(key=lambda item: (item[1].overdue == 0, item[1].due_at))
     return result

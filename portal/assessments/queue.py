@@ -129,6 +129,8 @@ _ROWS = (
 
 
 def _load(ids: list[int]) -> list[Assessment]:
+    if not ids:
+        return []
     by_id = {a.id: a for a in db.session.scalars(_ROWS, {"ids": ids})}  # many-to-one joins: no duplicates
     return [by_id[i] for i in ids]
 
