@@ -233,47 +233,40 @@ REGISTRATION_CERTIFICATE = "注册证"
 class EntryPage:
     entry: Entry
     company_district: str | None
-    certificates: list[Attachment]
+    certificate_ids: list[int]  # the product's current registration certificates, when anyone may download them
 
 
-# The entry page's two statements, built once: building a statement with its joins and loader options costs
-# more than running it (SQLAlchemy caches the compiled SQL, not the construction).
+# Built once: building a statement with its joins and loader options costs more than running it (SQLAlchemy
+# caches the compiled SQL, not the construction). One row per current certificate (normally one), or one row.
 _ENTRY_PAGE = (
-    select(Entry, Company.district)
+    select(Entry, Company.district, Attachment.id)
     .join(Entry.catalogue)
     .join(Entry.batch)
     .outerjoin(Product, Product.id == Entry.product_id)
     .outerjoin(Company, Company.id == Product.company_id)
+    .outerjoin(
+        Attachment,
+        (Attachment.product_id == Entry.product_id)
+        & (Attachment.kind == REGISTRATION_CERTIFICATE)
+        & Attachment.retired_at.is_(None),
+    )
     .options(contains_eager(Entry.catalogue), contains_eager(Entry.batch))
     .where(Entry.id == bindparam("entry_id"))
-)
-_CERTIFICATES = (
-    select(Attachment)
-    .where(
-        Attachment.product_id == bindparam("product_id"),
-        Attachment.kind == REGISTRATION_CERTIFICATE,
-        Attachment.retired_at.is_(None),
-    )
     .order_by(Attachment.id)
 )
 
 
 def entry_page(actor, entry_id: int) -> EntryPage:
-    """What the public entry page shows, in two small queries: the entry with its catalogue and batch and the
-    registrant's district, then the product's public certificates (not the product and all its files)."""
-    row = db.session.execute(_ENTRY_PAGE, {"entry_id": entry_id}).first()
-    if row is None:
+    """What the public entry page shows, in one query: the entry with its catalogue and batch, the registrant's
+    district and the product's current certificates (not the product and all its files)."""
+    rows = db.session.execute(_ENTRY_PAGE, {"entry_id": entry_id}).all()
+    if not rows:
         raise NotFound(f"没有编号为 {entry_id} 的目录产品。")
-    entry, district = row
-    return EntryPage(entry, district, _certificates(entry))
-
-
-def _certificates(entry: Entry) -> list[Attachment]:
-    if entry.product_id is None:
-        return []
-    current = db.session.scalars(_CERTIFICATES, {"product_id": entry.product_id}).all()
-    listed = entry.status is EntryStatus.LISTED or (current and is_listed(entry.product_id))
-    return current if listed else []
+    entry, district = rows[0][0], rows[0][1]
+    certificates = [row[2] for row in rows if row[2] is not None]
+    # A delisted entry's certificate stays public while the product is listed through another entry.
+    public = entry.status is EntryStatus.LISTED or (certificates and is_listed(entry.product_id))
+    return EntryPage(entry, district, certificates if public else [])
 
 
 # What the products area asks of the catalogue (products/signals.py) --------------------------------------

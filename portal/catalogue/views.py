@@ -60,7 +60,7 @@ def entry(entry_id):
         registration=registration,
         labels=labels,
         company_district=page.company_district,
-        certificates=page.certificates,
+        certificate_ids=page.certificate_ids,
     )
 
 
