@@ -15,6 +15,9 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
+from portal.catalogue.services import save_catalogue
+from portal.core.actors import COMMAND_LINE
+from portal.directory.services import save_company
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import ENTRY, IndexChange, queue
 from portal.demo.seed import seed_demo
@@ -398,6 +401,29 @@ def test_rendered_results_follow_the_index_not_the_cache(client, ex, world, db, 
     assert f'/entries/{ex["mr"].id}"' not in after
     login_as(Role.HOSPITAL)
     assert f'/entries/{ex["mr"].id}"' not in client.get("/search?q=磁共振").get_data(as_text=True)
+
+
+def test_renamed_catalogue_reaches_the_search_results(client, ex, world, db):
+    """Entries carry their catalogue's code and name in the index: renaming the catalogue re-indexes them."""
+    catalogue = world.catalogue
+    save_catalogue(COMMAND_LINE, catalogue, code="SH-T2", name="上海测试目录（更名）", scope=catalogue.scope)
+    db.session.commit()
+    items = services.search_entries("磁共振").items
+    assert items and {(i["catalogue"], i["catalogue_name"]) for i in items} == {("SH-T2", "上海测试目录（更名）")}
+    assert "上海测试目录（更名）" in client.get("/search?q=磁共振").get_data(as_text=True)
+
+
+def test_company_moving_district_reaches_the_search_facets(ex, db):
+    """Entries and applications are indexed with their company's district and short name: changing them
+    re-indexes both (the district facet and the short-name search follow)."""
+    company = ex["mr"].product.company
+    save_company(
+        COMMAND_LINE, company, uscc=company.uscc, name=company.name, short_name="联影医疗", district="闵行区"
+    )
+    db.session.commit()
+    assert ex["mr"].id in {i["id"] for i in services.search_entries("", {"district": "闵行区"}).items}
+    assert ex["mr"].id not in {i["id"] for i in services.search_entries("", {"district": "嘉定区"}).items}
+    assert ex["mr"].id in {i["id"] for i in services.search_entries("联影医疗").items}
 
 
 def test_catalogue_page_entry_and_history(client, ex, world):

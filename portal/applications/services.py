@@ -18,6 +18,7 @@ from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import APPLICATION, queue
 from portal.core.persistence import check_version
+from portal.directory.signals import company_changed
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType, Track
@@ -371,6 +372,14 @@ def _reindex_applications(product, *, fields) -> None:
     """Applications are indexed with their product's data (state filters included)."""
     for application_id in db.session.scalars(select(Application.id).where(Application.product_id == product.id)):
         queue(APPLICATION, application_id)
+
+
+@company_changed.connect
+def _reindex_company_applications(company, *, fields) -> None:
+    """Applications are indexed with their company's name, short name and district."""
+    if {"name", "short_name", "district"} & set(fields):
+        for application_id in db.session.scalars(select(Application.id).where(Application.company_id == company.id)):
+            queue(APPLICATION, application_id)
 
 
 @entry_delisted.connect

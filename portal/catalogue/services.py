@@ -14,9 +14,11 @@ from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.actors import is_system
 from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.outbox import ENTRY as ENTRY_DOC
 from portal.core.outbox import queue
 from portal.core.reference import DISTRICTS
 from portal.directory.models import Company
+from portal.directory.signals import company_changed
 from portal.extensions import db
 from portal.products.models import Attachment, Product, ProductType
 from portal.products.signals import attachment_access, attachment_kinds_asked, product_shown, products_counted
@@ -71,6 +73,8 @@ def save_catalogue(
         raise DomainError(f"目录代码 {code} 已被使用。", field="code")
     is_new = catalogue is None
     catalogue = catalogue or Catalogue()
+    if not is_new and (catalogue.code, catalogue.name) != (code, name):
+        _reindex_entries(catalogue)  # the search index keeps each entry's catalogue code and name
     catalogue.code, catalogue.name, catalogue.scope, catalogue.district = code, name, scope, district
     catalogue.deadline_days, catalogue.notice_days = deadline_days, notice_days
     catalogue.allows_class_one, catalogue.description = allows_class_one, description
@@ -89,6 +93,11 @@ def save_catalogue(
         },
     )
     return catalogue
+
+
+def _reindex_entries(catalogue: Catalogue) -> None:
+    for entry_id in db.session.scalars(select(Entry.id).where(Entry.catalogue_id == catalogue.id)):
+        queue(ENTRY_DOC, entry_id)
 
 
 def _check_product_types(values) -> list[str]:
@@ -290,6 +299,15 @@ def is_public_attachment(attachment: Attachment) -> bool:
 def public_attachments(product) -> list[Attachment]:
     """What anyone may download of `product` (None: nothing), for the catalogue and assessment pages."""
     return [a for a in (product.attachments if product is not None else []) if is_public_attachment(a)]
+
+
+@company_changed.connect
+def _reindex_company_entries(company, *, fields) -> None:
+    """Entries are indexed with their registrant's short name and district (the rest is the entry's own copy)."""
+    if {"short_name", "district"} & set(fields):
+        entries = select(Entry.id).join(Product, Product.id == Entry.product_id).where(Product.company_id == company.id)
+        for entry_id in db.session.scalars(entries):
+            queue(ENTRY_DOC, entry_id)
 
 
 @attachment_access.connect

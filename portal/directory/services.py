@@ -11,6 +11,7 @@ from portal.core.reference import DISTRICTS
 from portal.core.tabular import RowError, TableErrors, read_table
 from portal.directory.identifiers import IdentifierError, validate_uscc
 from portal.directory.models import Company, Hospital, HospitalLevel
+from portal.directory.signals import company_changed
 from portal.extensions import db
 
 
@@ -78,6 +79,8 @@ def save_company(
         setattr(company, key, value)
     db.session.add(company)
     record("company.created" if is_new else "company.updated", actor=actor, obj=company, data=_changes(changes))
+    if changes:
+        company_changed.send(company, fields=list(changes))
     return company
 
 
