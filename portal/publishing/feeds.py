@@ -50,22 +50,28 @@ class Update:
         return f"{self.entry.delisted_on:%Y-%m-%d} 调出。原因：{self.entry.delist_reason}"
 
 
+_ENTRY_COUNT = (
+    select(func.count()).where(Entry.batch_id == Batch.id).correlate(Batch).scalar_subquery().label("entry_count")
+)
+
+
 def catalogue_updates(catalogue: Catalogue | None = None, limit: int | None = None, *, entries=True) -> list[Update]:
     """Newest first. `catalogue` None: every catalogue. `entries` False: each batch's count only (the home
     page's list of titles), so a batch of thousands of entries is not loaded to be counted."""
-    batch_query = select(Batch).where(Batch.state == BatchState.PUBLISHED).order_by(Batch.published_at.desc())
+    batch_query = (
+        select(Batch, _ENTRY_COUNT).where(Batch.state == BatchState.PUBLISHED).order_by(Batch.published_at.desc())
+    )
     delisted_query = select(Entry).where(Entry.status == EntryStatus.DELISTED).order_by(Entry.delisted_on.desc())
     if catalogue is not None:
         batch_query = batch_query.where(Batch.catalogue_id == catalogue.id)
         delisted_query = delisted_query.where(Entry.catalogue_id == catalogue.id)
     if limit:
         batch_query, delisted_query = batch_query.limit(limit), delisted_query.limit(limit)
-    batches = db.session.scalars(batch_query).all()
-    counts = _entry_counts([b.id for b in batches])
-    listed = _entries_by_batch(counts) if entries else {}
+    counts = {batch: count for batch, count in db.session.execute(batch_query)}
+    listed = _entries_by_batch([b.id for b in counts]) if entries else {}
     updates = [
-        Update("batch", b.catalogue, b.published_at, batch=b, entries=listed.get(b.id), entry_count=counts[b.id])
-        for b in batches
+        Update("batch", b.catalogue, b.published_at, batch=b, entries=listed.get(b.id), entry_count=count)
+        for b, count in counts.items()
     ]
     for entry in db.session.scalars(delisted_query):
         at = timeutil.start_of_day_shanghai(entry.delisted_on)
@@ -74,18 +80,8 @@ def catalogue_updates(catalogue: Catalogue | None = None, limit: int | None = No
     return updates[:limit] if limit else updates
 
 
-def _entry_counts(batch_ids: list[int]) -> dict[int, int]:
-    counts = dict.fromkeys(batch_ids, 0)
-    if batch_ids:
-        rows = db.session.execute(
-            select(Entry.batch_id, func.count(Entry.id)).where(Entry.batch_id.in_(batch_ids)).group_by(Entry.batch_id)
-        )
-        counts.update(dict(rows.all()))
-    return counts
-
-
-def _entries_by_batch(counts: dict[int, int]) -> dict[int, list]:
-    by_batch: dict[int, list] = {batch_id: [] for batch_id in counts}
+def _entries_by_batch(batch_ids: list[int]) -> dict[int, list]:
+    by_batch: dict[int, list] = {batch_id: [] for batch_id in batch_ids}
     if by_batch:
         for entry in db.session.scalars(select(Entry).where(Entry.batch_id.in_(by_batch)).order_by(Entry.id)):
             by_batch[entry.batch_id].append(entry)
