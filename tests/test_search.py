@@ -17,10 +17,10 @@ from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
 from portal.catalogue.services import save_catalogue
 from portal.core.actors import COMMAND_LINE
-from portal.directory.services import save_company
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import ENTRY, IndexChange, queue
 from portal.demo.seed import seed_demo
+from portal.directory.services import save_company
 from portal.search import analysis, indexer, services
 from portal.search import index as idx
 from portal.search.models import Synonym
