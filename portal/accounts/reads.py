@@ -6,8 +6,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.accounts.permissions import require_admin
 from portal.audit.models import AuditEvent
-from portal.core.errors import NotFound
-from portal.extensions import db
+from portal.core.persistence import get_or_not_found
 
 
 def users_query(actor, text: str = ""):
@@ -21,10 +20,7 @@ def users_query(actor, text: str = ""):
 
 def get_user(actor, user_id: int) -> User:
     require_admin(actor)
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound()
-    return user
+    return get_or_not_found(User, user_id)
 
 
 def audit_query(actor, action: str = ""):

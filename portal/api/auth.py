@@ -7,20 +7,14 @@ the API), but a request that presents a token is judged by the token alone.
 
 from functools import wraps
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from portal.accounts.models import Role
 from portal.accounts.tokens import user_for_token
-
-
-def api_error(status: int, code: str, message: str, field: str | None = None):
-    error = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    return jsonify(error=error), status
+from portal.core.errors import json_error
 
 
 def _bearer() -> str | None:
@@ -47,11 +41,11 @@ def token_required(*allowed_roles: Role):
                     try:
                         validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
                     except (ValidationError, CSRFError):
-                        return api_error(400, "csrf", "缺少或无效的 CSRF 令牌；外部系统请使用 API 令牌。")
+                        return json_error(400, "缺少或无效的 CSRF 令牌；外部系统请使用 API 令牌。", code="csrf")
             else:
                 return _unauthorized("需要 API 令牌：Authorization: Bearer <令牌>。")
             if allowed_roles and user.role not in allowed_roles:
-                return api_error(403, "forbidden", "该接口仅供医院用户使用。")
+                return json_error(403, "该接口仅供医院用户使用。")
             g.api_user = user
             return view(*args, **kwargs)
 
@@ -61,6 +55,6 @@ def token_required(*allowed_roles: Role):
 
 
 def _unauthorized(message: str):
-    response, status = api_error(401, "unauthorized", message)
+    response, status = json_error(401, message)
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response, status

@@ -9,6 +9,7 @@ from portal.catalogue.batches import batch_ids
 from portal.catalogue.models import EntryStatus
 from portal.catalogue.services import get_by_code, get_entry
 from portal.core.access import PUBLIC, public
+from portal.core.errors import json_error
 from portal.products.models import InnovativeReview, ProductType
 from portal.search import indexer, services
 
@@ -19,13 +20,6 @@ ACCESS = {
 }
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-
-
-def _error(status: int, code: str, message: str, field: str | None = None):
-    error = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    return jsonify(error=error), status
 
 
 class _BadParam(Exception):
@@ -81,7 +75,7 @@ def entries():
         per_page = _int_param("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
         filters = _filters()
     except _BadParam as exc:
-        return _error(400, "invalid_parameter", exc.message, exc.field)
+        return json_error(400, exc.message, code="invalid_parameter", field=exc.field)
     text = request.args.get("q", "").strip()[:200]
     result = services.search_entries(text, filters, page=page, per_page=per_page, facets=False, suggest=False)
     return jsonify(

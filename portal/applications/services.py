@@ -17,7 +17,7 @@ from portal.catalogue.signals import entry_delisted
 from portal.core import timeutil
 from portal.core.errors import DomainError, NotFound, PermissionDenied
 from portal.core.outbox import APPLICATION, queue
-from portal.core.persistence import check_version
+from portal.core.persistence import check_version, get_or_not_found
 from portal.directory.signals import company_changed
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -134,10 +134,7 @@ def get_application(actor, application_id: int) -> Application:
 
 def batch_to_apply(actor, batch_id: int) -> Batch:
     """The batch a company applies a product to (create_application then checks that its call is open)."""
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound()
-    return batch
+    return get_or_not_found(Batch, batch_id)
 
 
 def open_batches_for(product: Product) -> list[Batch]:

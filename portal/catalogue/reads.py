@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.accounts.permissions import require_admin
 from portal.catalogue.models import Catalogue
-from portal.core.errors import NotFound
+from portal.core.persistence import get_or_not_found
 from portal.extensions import db
 
 
@@ -25,7 +25,4 @@ def catalogues_by_ids(actor, ids) -> list[Catalogue]:
 
 def get_catalogue(actor, catalogue_id: int) -> Catalogue:
     require_admin(actor)
-    catalogue = db.session.get(Catalogue, catalogue_id)
-    if catalogue is None:
-        raise NotFound()
-    return catalogue
+    return get_or_not_found(Catalogue, catalogue_id)

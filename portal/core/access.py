@@ -8,9 +8,10 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from blinker import Namespace
-from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from portal.core.errors import json_error
 from portal.extensions import db
 
 PUBLIC = "public"
@@ -69,7 +70,7 @@ def require_login():
     if getattr(view, "is_public", False) or current_user.is_authenticated:
         return None
     if is_api_request():
-        return jsonify(error={"code": "unauthorized", "message": "需要登录或有效的 API 令牌。"}), 401
+        return json_error(401, "需要登录或有效的 API 令牌。")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 

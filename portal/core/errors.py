@@ -1,5 +1,7 @@
 """Domain errors raised by services; views turn them into messages, the API into status codes."""
 
+from flask import jsonify
+
 
 class DomainError(Exception):
     """A business rule refused the action. `message` is Chinese and shown to the user as is."""
@@ -48,6 +50,14 @@ class NotFound(DomainError):
 
     def __init__(self, message: str = "未找到该记录。"):
         super().__init__(message)
+
+
+def json_error(status: int, message: str, *, code: str | None = None, field: str | None = None):
+    """The API's error answer (the OpenAPI Error schema) and its status; `code` defaults to the status's."""
+    body = {"code": code or ERROR_CODES.get(status, str(status)), "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(error=body), status
 
 
 # The API's `error.code` for each status, the same whichever layer answers (a service's refusal, the route

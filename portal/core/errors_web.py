@@ -7,7 +7,7 @@ be reached is a 503 rendered without touching the database.
 
 import contextlib
 
-from flask import flash, jsonify, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.access import is_api_request, safe_next
-from portal.core.errors import ERROR_CODES, DomainError, StaleObject
+from portal.core.errors import DomainError, StaleObject, json_error
 from portal.extensions import db
 
 MESSAGES = {
@@ -35,7 +35,7 @@ MESSAGES = {
 def _render(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, MESSAGES[500])
     if is_api_request():
-        return jsonify(error={"code": ERROR_CODES.get(status, str(status)), "message": message}), status
+        return json_error(status, message)
     return render_template("errors/error.html", status=status, message=message), status
 
 
@@ -69,7 +69,7 @@ def register(app):
             db.session.rollback()
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
         if is_api_request():
-            return jsonify(error={"code": "503", "message": MESSAGES[503]}), 503
+            return json_error(503, MESSAGES[503], code="503")
         # Standalone page: the layout would query the database again (user, unread notifications).
         return render_template("errors/unavailable.html", message=MESSAGES[503]), 503
 

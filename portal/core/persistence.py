@@ -3,7 +3,7 @@
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core.errors import StaleObject
+from portal.core.errors import NotFound, StaleObject
 from portal.extensions import db
 
 
@@ -14,6 +14,14 @@ def commit_or_stale() -> None:
     except StaleDataError:
         db.session.rollback()
         raise StaleObject() from None
+
+
+def get_or_not_found(model, object_id: int):
+    """The row with this primary key, or NotFound (the caller has already checked who may ask)."""
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def parse_version(raw) -> int | None:

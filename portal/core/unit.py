@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import click
 from blinker import Namespace
-from flask import current_app, jsonify
+from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core.errors import ERROR_CODES, DomainError, StaleObject
+from portal.core.errors import ERROR_CODES, DomainError, StaleObject, json_error
 from portal.core.forms import attach_error
 from portal.core.persistence import commit_or_stale
 from portal.extensions import db
@@ -77,10 +77,7 @@ def submit(form, action, *args, **kwargs) -> Outcome:
 def error_json(error: DomainError):
     """The API's error body (see the OpenAPI Error schema); a stale version is `stale`, not just a conflict."""
     code = "stale" if isinstance(error, StaleObject) else ERROR_CODES.get(error.status_code, "invalid")
-    body = {"code": code, "message": error.message}
-    if error.field:
-        body["field"] = error.field
-    return jsonify(error=body), error.status_code
+    return json_error(error.status_code, error.message, code=code, field=error.field)
 
 
 def run_json(action, *args, **kwargs):

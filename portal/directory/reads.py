@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from portal.accounts.permissions import require_admin
-from portal.core.errors import NotFound
+from portal.core.persistence import get_or_not_found
 from portal.directory.models import Company, Hospital
 from portal.extensions import db
 
@@ -32,15 +32,9 @@ def all_hospitals(actor) -> list[Hospital]:
 
 def get_company(actor, company_id: int) -> Company:
     require_admin(actor)
-    company = db.session.get(Company, company_id)
-    if company is None:
-        raise NotFound()
-    return company
+    return get_or_not_found(Company, company_id)
 
 
 def get_hospital(actor, hospital_id: int) -> Hospital:
     require_admin(actor)
-    hospital = db.session.get(Hospital, hospital_id)
-    if hospital is None:
-        raise NotFound()
-    return hospital
+    return get_or_not_found(Hospital, hospital_id)

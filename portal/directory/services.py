@@ -2,22 +2,16 @@
 
 from dataclasses import dataclass
 
-from portal.accounts.models import Role
+from portal.accounts.permissions import require_admin
 from portal.audit.labels import field_changes
 from portal.audit.services import record
-from portal.core.actors import is_system
-from portal.core.errors import DomainError, PermissionDenied
+from portal.core.errors import DomainError
 from portal.core.reference import DISTRICTS
 from portal.core.tabular import RowError, TableErrors, read_table
 from portal.directory.identifiers import IdentifierError, validate_uscc
 from portal.directory.models import Company, Hospital, HospitalLevel
 from portal.directory.signals import company_changed
 from portal.extensions import db
-
-
-def _require_admin(actor) -> None:
-    if not is_system(actor) and getattr(actor, "role", None) is not Role.ADMIN:  # None: refused
-        raise PermissionDenied()
 
 
 def _check_district(district: str | None, *, required: bool, field: str = "district") -> str | None:
@@ -44,7 +38,7 @@ def save_company(
     contact_phone: str = "",
 ) -> Company:
     """Create (company None) or update a company; the 统一社会信用代码 is validated with its check character."""
-    _require_admin(actor)
+    require_admin(actor)
     try:
         uscc = validate_uscc(uscc)
     except IdentifierError as exc:
@@ -87,7 +81,7 @@ def save_company(
 def save_hospital(
     actor, hospital: Hospital | None, *, name: str, district: str, level: HospitalLevel, is_public: bool
 ) -> Hospital:
-    _require_admin(actor)
+    require_admin(actor)
     name = (name or "").strip()
     if not name:
         raise DomainError("请输入医疗机构名称。", field="name")
@@ -142,7 +136,7 @@ def _hospital_row(row, seen: dict) -> tuple:
 
 def check_hospitals(actor, path: str) -> list[tuple]:
     """Every row of the file as (row number, name, district, level, is_public); TableErrors names every bad row."""
-    _require_admin(actor)
+    require_admin(actor)
     parsed, errors, seen = [], [], {}
     for row in read_table(path, HOSPITAL_COLUMNS):
         try:

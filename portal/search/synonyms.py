@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.accounts.models import Role
+from portal.accounts.permissions import require_admin
 from portal.audit.services import record
-from portal.core.errors import DomainError, NotFound, PermissionDenied
+from portal.core.errors import DomainError, NotFound
+from portal.core.persistence import get_or_not_found
 from portal.extensions import db
 from portal.search.analysis import fold
 from portal.search.models import Synonym
@@ -79,28 +80,20 @@ def _parse_expansions(text) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
-def _require_admin(actor) -> None:
-    if actor is None or actor.role is not Role.ADMIN:
-        raise PermissionDenied()
-
-
 def all_synonyms(actor) -> list[Synonym]:
     """The admins' synonym page, by term."""
-    _require_admin(actor)
+    require_admin(actor)
     return db.session.scalars(select(Synonym).order_by(Synonym.term)).all()
 
 
 def get_synonym(actor, synonym_id: int) -> Synonym:
-    _require_admin(actor)
-    synonym = db.session.get(Synonym, synonym_id)
-    if synonym is None:
-        raise NotFound()
-    return synonym
+    require_admin(actor)
+    return get_or_not_found(Synonym, synonym_id)
 
 
 def save_synonym(actor, synonym, *, term: str, expansions: str):
     """Create (synonym None) or change a synonym; admins only."""
-    _require_admin(actor)
+    require_admin(actor)
     term = (term or "").strip()
     if not term:
         raise DomainError("请输入检索词。", field="term")
@@ -131,7 +124,7 @@ def save_synonym(actor, synonym, *, term: str, expansions: str):
 
 
 def delete_synonym(actor, synonym) -> None:
-    _require_admin(actor)
+    require_admin(actor)
     if synonym is None:
         raise NotFound()
     record("synonym.deleted", actor=actor, obj=synonym, data={"term": synonym.term})
