@@ -16,7 +16,7 @@ from portal.assessments.models import Assessment, Outcome
 from portal.assessments.services import OPEN_STATES
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
-from portal.core.paging import RowsPage
+from portal.core.paging import RowsPage, paginate_rows
 from portal.directory.models import Hospital
 from portal.extensions import db
 from portal.workflow import AssessmentState
@@ -285,8 +285,7 @@ def overdue(scope: Scope, now: datetime | None = None):
 
 def overdue_page(scope: Scope, total: int, page: int, per_page: int, now: datetime | None = None) -> RowsPage:
     """A page of the overdue list; `total` comes from the rollup, so no count scans the assessments."""
-    items = db.session.execute(overdue(scope, now).limit(per_page).offset((page - 1) * per_page)).all()
-    return RowsPage(items, page, per_page, total)
+    return paginate_rows(overdue(scope, now), page, per_page, total=total)
 
 
 def usage_by_month(assessment_ids: list[int]) -> dict[int, list]:

@@ -18,7 +18,7 @@ from portal.assessments.models import Assessment
 from portal.assessments.services import OPEN_STATES, QueueFilters, entry_conditions, queue_query
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
-from portal.core.paging import RowsPage
+from portal.core.paging import RowsPage, clamp, paginate_rows
 from portal.extensions import db
 from portal.workflow import AssessmentState
 
@@ -54,10 +54,12 @@ def queue_page(actor, filters: QueueFilters, page: int, per_page: int, *, update
     """Page `page` of `queue_query(actor, filters)`. `updates`: the hospital's (batch, Progress) pairs."""
     now = now or timeutil.utcnow()
     if filters.sort != "due":
-        return _paginate(queue_query(actor, filters, now), page, per_page, now)
+        found = paginate_rows(queue_query(actor, filters, now), page, per_page, scalars=True)
+        found.items = [QueueRow.of(a, now) for a in found.items]
+        return found
     runs = [(states, _count(actor, filters, states, updates, now)) for states in _runs(filters)]
     total = sum(count for _, count in runs)
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page = clamp(page, per_page, total)
     ids, skip = [], (page - 1) * per_page
     for states, count in runs:
         if skip >= count:
@@ -133,10 +135,3 @@ def _load(ids: list[int]) -> list[Assessment]:
         return []
     by_id = {a.id: a for a in db.session.scalars(_ROWS, {"ids": ids})}  # many-to-one joins: no duplicates
     return [by_id[i] for i in ids]
-
-
-def _paginate(query: sa.Select, page: int, per_page: int, now: datetime) -> RowsPage:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return RowsPage([QueueRow.of(a, now) for a in items], page, per_page, total)

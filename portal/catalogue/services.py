@@ -174,15 +174,6 @@ def delist_entry(actor, entry: Entry, *, reason: str, delisted_on: date | None) 
 # What the public catalogue pages show (any actor, logged in or not) --------------------------------------
 
 
-def catalogues_listed(actor) -> tuple[list[Catalogue], dict[int, int]]:
-    """Every catalogue, and how many entries each lists now."""
-    catalogues = db.session.scalars(select(Catalogue).order_by(Catalogue.id)).all()
-    rows = db.session.execute(
-        select(Entry.catalogue_id, func.count()).where(Entry.status == EntryStatus.LISTED).group_by(Entry.catalogue_id)
-    )
-    return catalogues, dict(rows.all())
-
-
 # Built once; one row per catalogue with its count (a covering index count per catalogue).
 _SIZES = select(
     Catalogue,
@@ -194,7 +185,7 @@ _SIZES = select(
 
 
 def catalogue_sizes(actor) -> list:
-    """(catalogue, entries listed now) for every catalogue, for the home page's table."""
+    """(catalogue, entries listed now) for every catalogue: the catalogue list and the home page's table."""
     return [tuple(row) for row in db.session.execute(_SIZES)]
 
 

@@ -27,8 +27,7 @@ ACCESS = {
 @bp.route("/catalogues")
 @public
 def index():
-    catalogues, counts = services.catalogues_listed(current_user)
-    return render_template("catalogue/index.html", catalogues=catalogues, counts=counts)
+    return render_template("catalogue/index.html", catalogues=services.catalogue_sizes(current_user))
 
 
 @bp.route("/catalogues/<code>/history")

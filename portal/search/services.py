@@ -7,7 +7,6 @@ plain substring search (no facets) and the page says the index is being rebuilt.
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -19,6 +18,7 @@ from whoosh import sorting
 from portal.accounts.models import Role
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
 from portal.core.inputs import parse_int
+from portal.core.paging import PageNumbers
 from portal.extensions import db
 from portal.products.identifiers import normalise
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
@@ -50,8 +50,8 @@ FACET_ORDER_ALL = (*FACET_ORDER, "status")
 
 
 @dataclass
-class SearchPage:
-    """A page of results, shaped like Flask-SQLAlchemy's Pagination for the `pager` macro."""
+class SearchPage(PageNumbers):
+    """A page of results, with the `pager` macro's numbers."""
 
     items: list[dict]
     total: int
@@ -65,26 +65,6 @@ class SearchPage:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # see _labels()
     # Kept while the index generation lasts (None: not from the index): pages rendered from this result.
     fragments: dict | None = field(default=None, repr=False)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # ---------------------------------------------------------------------------------------------------------
