@@ -3,7 +3,7 @@
     .venv/bin/python bench/arch_metrics.py
 
 Query expressions in views: calls of `select(`, `db.session.get(`/`.scalars(`/`.scalar(`/`.execute(` and
-`.query` in every views module (views.py, api/*.py), and apart from them in the home-page boards (home.py,
+`.query` in every views module (views.py, *_views.py, pages.py, api/*.py), and apart from them in the home-page boards (home.py,
 home/dashboard.py), which are read modules of their areas taking the user. Import circles: pairs of
 areas (first-level packages under portal/) that import each other, directly or through other areas, counting
 imports inside functions too (grimp sees every import statement).
@@ -24,9 +24,9 @@ def long_files(limit=500):
     return sorted((row for row in rows if row[0] > limit), reverse=True)
 
 
-def modules(names, folders=()):
+def modules(names, folders=(), suffixes=()):
     for path in sorted((ROOT / "portal").rglob("*.py")):
-        if path.name in names or path.parent.name in folders:
+        if path.name in names or path.parent.name in folders or path.name.endswith(suffixes):
             yield path
 
 
@@ -62,7 +62,7 @@ def main():
     for n, path in files:
         print(f"  {n:5d} {path}")
     for title, found in (
-        ("views", queries(modules(("views.py",), ("api",)))),
+        ("views", queries(modules(("views.py", "pages.py"), ("api",), ("_views.py",)))),
         ("home-page boards", queries(modules(("home.py", "dashboard.py")))),
     ):
         print(f"query expressions in {title}: {sum(found.values())}")

@@ -3,7 +3,7 @@
 exports. Read-only except for 催办. Charts get their numbers from data-* attributes (the CSP allows no inline
 script), and every chart has its table beside it."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -11,15 +11,14 @@ from portal.adoption import figures, supervision, tables
 from portal.adoption.blueprint import bp, page_number, per_page, xlsx
 from portal.adoption.forms import ConfirmForm
 from portal.adoption.months import recent_months
-from portal.adoption.permissions import can_chase, scope_district
-from portal.assessments.models import Assessment
-from portal.catalogue.models import Batch, Catalogue, Entry
+from portal.adoption.permissions import scope_district
+from portal.catalogue.models import Batch, Catalogue
+from portal.catalogue.services import get_entry
 from portal.core import timeutil
 from portal.core.access import roles, safe_next
 from portal.core.paging import paginate_rows
 from portal.core.unit import run
 from portal.core.web import found
-from portal.extensions import db
 
 WATCHERS = {Role.SUPERVISOR, Role.ADMIN}
 ACCESS = {
@@ -36,13 +35,7 @@ TREND_MONTHS = 12
 
 def selection() -> tuple[Catalogue | None, Batch | None]:
     """?catalogue=CODE&batch=ID; unknown values select everything rather than failing the page."""
-    code = (request.args.get("catalogue") or "").strip()[:32]
-    catalogue = db.session.scalar(db.select(Catalogue).where(Catalogue.code == code)) if code else None
-    raw = request.args.get("batch", "")
-    batch = db.session.get(Batch, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    if batch is not None and catalogue is not None and batch.catalogue_id != catalogue.id:
-        batch = None
-    return (catalogue or (batch.catalogue if batch else None)), batch
+    return supervision.selected((request.args.get("catalogue") or "").strip(), request.args.get("batch", ""))
 
 
 def selection_choices():
@@ -140,7 +133,7 @@ def dashboard_export():
     districts = figures.by_district(hospital_rows)
     hospitals = figures.ranked(hospital_rows, 1, len(hospital_rows) or 1).items
     trend = figures.trends(scope, recent_months(timeutil.today_shanghai(now), TREND_MONTHS))
-    overdue = db.session.execute(figures.overdue(scope, now)).all()
+    overdue = figures.overdue_rows(scope, now)
     label = "-".join(
         part for part in (catalogue.name if catalogue else "全部目录", batch.name if batch else "") if part
     )
@@ -162,18 +155,9 @@ def dashboard_export():
 def hospital(hospital_id):
     item = found(supervision.get_hospital, hospital_id)
     scope, catalogue, batch = _scope(hospital_id=item.id)
-    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
-    return render_template(
-        "adoption/drill.html",
-        title=item.name,
-        subtitle=f"{item.district} · {item.level.label}",
-        totals=figures.totals(figures.by_district(figures.hospital_counts(scope))),
-        page=page,
-        months=figures.usage_by_month([row[0].id for row in page.items]),
-        export_url=url_for("adoption.hospital_export", hospital_id=item.id, **_selection_args(catalogue, batch)),
-        args=_selection_args(catalogue, batch),
-        show_hospital=False,
-    )
+    subtitle = f"{item.district} · {item.level.label}"
+    export = url_for("adoption.hospital_export", hospital_id=item.id, **_selection_args(catalogue, batch))
+    return _drill(scope, catalogue, batch, item.name, subtitle, export, show_hospital=False)
 
 
 @bp.route("/supervision/hospitals/<int:hospital_id>/export.xlsx")
@@ -182,6 +166,40 @@ def hospital_export(hospital_id):
     item = found(supervision.get_hospital, hospital_id)
     scope, _catalogue, _batch = _scope(hospital_id=item.id)
     return _rows_export(scope, f"入院应用情况-{item.name}")
+
+
+@bp.route("/supervision/entries/<int:entry_id>")
+@roles(Role.SUPERVISOR, Role.ADMIN)
+def entry(entry_id):
+    item = found(get_entry, entry_id)
+    scope, catalogue, batch = _scope(entry_id=item.id)
+    subtitle = f"{item.manufacturer} · {item.registration_no} · {item.catalogue.name}{item.batch.name}"
+    export = url_for("adoption.entry_export", entry_id=item.id, **_selection_args(catalogue, batch))
+    return _drill(scope, catalogue, batch, item.product_name, subtitle, export, show_hospital=True)
+
+
+@bp.route("/supervision/entries/<int:entry_id>/export.xlsx")
+@roles(Role.SUPERVISOR, Role.ADMIN)
+def entry_export(entry_id):
+    item = found(get_entry, entry_id)
+    scope, _catalogue, _batch = _scope(entry_id=item.id)
+    return _rows_export(scope, f"入院应用情况-{item.product_name}")
+
+
+def _drill(scope, catalogue, batch, title: str, subtitle: str, export_url: str, *, show_hospital: bool):
+    """One hospital's or one product's assessments in the selection, a page at a time, with their use."""
+    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
+    return render_template(
+        "adoption/drill.html",
+        title=title,
+        subtitle=subtitle,
+        totals=figures.totals(figures.by_district(figures.hospital_counts(scope))),
+        page=page,
+        months=figures.usage_by_month([row[0].id for row in page.items]),
+        export_url=export_url,
+        args=_selection_args(catalogue, batch),
+        show_hospital=show_hospital,
+    )
 
 
 def _rows_export(scope, name):
@@ -197,39 +215,10 @@ def _rows_export(scope, name):
     return xlsx(body, f"{name}-{timeutil.today_shanghai():%Y%m%d}")
 
 
-@bp.route("/supervision/entries/<int:entry_id>")
-@roles(Role.SUPERVISOR, Role.ADMIN)
-def entry(entry_id):
-    item = db.session.get(Entry, entry_id) or abort(404)
-    scope, catalogue, batch = _scope(entry_id=item.id)
-    page = paginate_rows(figures.assessment_rows(scope), page_number(), per_page())
-    return render_template(
-        "adoption/drill.html",
-        title=item.product_name,
-        subtitle=f"{item.manufacturer} · {item.registration_no} · {item.catalogue.name}{item.batch.name}",
-        totals=figures.totals(figures.by_district(figures.hospital_counts(scope))),
-        page=page,
-        months=figures.usage_by_month([row[0].id for row in page.items]),
-        export_url=url_for("adoption.entry_export", entry_id=item.id, **_selection_args(catalogue, batch)),
-        args=_selection_args(catalogue, batch),
-        show_hospital=True,
-    )
-
-
-@bp.route("/supervision/entries/<int:entry_id>/export.xlsx")
-@roles(Role.SUPERVISOR, Role.ADMIN)
-def entry_export(entry_id):
-    item = db.session.get(Entry, entry_id) or abort(404)
-    scope, _catalogue, _batch = _scope(entry_id=item.id)
-    return _rows_export(scope, f"入院应用情况-{item.product_name}")
-
-
 @bp.route("/supervision/assessments/<int:assessment_id>/chase", methods=["POST"])
 @roles(Role.SUPERVISOR)
 def chase(assessment_id):
-    assessment = db.session.get(Assessment, assessment_id)
-    if not can_chase(current_user, assessment):
-        abort(404)
+    assessment = found(supervision.get_chaseable, assessment_id)
     if not ConfirmForm().validate_on_submit():
         flash("表单已过期，请刷新页面后重试。", "error")
     else:

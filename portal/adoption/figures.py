@@ -283,6 +283,11 @@ def overdue(scope: Scope, now: datetime | None = None):
     return scope.apply(query).order_by(*order)
 
 
+def overdue_rows(scope: Scope, now: datetime | None = None) -> list:
+    """Every overdue row in scope (the dashboard's export)."""
+    return db.session.execute(overdue(scope, now)).all()
+
+
 def overdue_page(scope: Scope, total: int, page: int, per_page: int, now: datetime | None = None) -> RowsPage:
     """A page of the overdue list; `total` comes from the rollup, so no count scans the assessments."""
     return paginate_rows(overdue(scope, now), page, per_page, total=total)

@@ -11,8 +11,10 @@ from portal.assessments.models import Assessment
 from portal.assessments.services import OPEN_STATES
 from portal.audit.services import record
 from portal.catalogue.models import Batch, Catalogue
+from portal.catalogue.services import get_by_code
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
+from portal.core.inputs import parse_int
 from portal.directory.models import Hospital
 from portal.extensions import db
 
@@ -28,6 +30,25 @@ def get_hospital(user, hospital_id) -> Hospital:
     hospital = db.session.get(Hospital, hospital_id) if hospital_id is not None else None
     require_hospital_in_scope(user, hospital)
     return hospital
+
+
+def selected(code: str, batch_ref: str) -> tuple[Catalogue | None, Batch | None]:
+    """The dashboard's catalogue (by code) and batch (by id); unknown values select everything, and a batch of
+    another catalogue than the one chosen is dropped."""
+    catalogue = get_by_code(code[:32]) if code else None
+    batch_id = parse_int(batch_ref)
+    batch = db.session.get(Batch, batch_id) if batch_id is not None else None
+    if batch is not None and catalogue is not None and batch.catalogue_id != catalogue.id:
+        batch = None
+    return (catalogue or (batch.catalogue if batch else None)), batch
+
+
+def get_chaseable(actor, assessment_id: int) -> Assessment:
+    """An assessment `actor` may chase; any other is NotFound (its existence is not revealed)."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if not can_chase(actor, assessment):
+        raise NotFound("未找到该评估任务。")
+    return assessment
 
 
 def catalogue_choices() -> list[tuple[Catalogue, list[Batch]]]:
