@@ -3,10 +3,10 @@
     .venv/bin/python bench/arch_metrics.py
 
 Query expressions in views: calls of `select(`, `db.session.get(`/`.scalars(`/`.scalar(`/`.execute(` and
-`.query` in every views module (views.py, *_views.py, pages.py, api/*.py), and apart from them in the home-page boards (home.py,
-home/dashboard.py), which are read modules of their areas taking the user. Import circles: pairs of
-areas (first-level packages under portal/) that import each other, directly or through other areas, counting
-imports inside functions too (grimp sees every import statement).
+`.query` in every views module (views.py, *_views.py, pages.py, api/*.py), and apart from them in the
+home-page boards (home.py, home/dashboard.py), which are read modules of their areas taking the user.
+Import circles: pairs of areas (first-level packages under portal/) that import each other, directly or
+through other areas, counting imports inside functions too (grimp sees every import statement).
 """
 
 import re

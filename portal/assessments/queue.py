@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.assessments.compliance import Progress
 from portal.assessments.models import Assessment
-from portal.assessments.services import OPEN_STATES, QueueFilters, entry_conditions, queue_query
+from portal.assessments.services import OPEN_STATES, QueueFilters, entry_conditions, queue_query, state_badge
 from portal.catalogue.models import Batch, Entry
 from portal.core import timeutil
 from portal.core.paging import RowsPage, clamp, paginate_rows
@@ -34,20 +34,14 @@ class QueueRow:
     open: bool
     days_left: int
     overdue: bool
+    badge: tuple[str, str]  # (CSS class, label): services.state_badge
 
     @classmethod
     def of(cls, assessment: Assessment, now: datetime) -> "QueueRow":
         is_open = assessment.state in OPEN_STATES
-        return cls(assessment, is_open, timeutil.days_left(assessment.due_at, now), is_open and assessment.due_at < now)
-
-    @property
-    def badge(self) -> tuple[str, str]:
-        """(CSS class, label) of the state badge."""
-        a = self.assessment
-        if self.overdue:
-            return "state-overdue", "已逾期"
-        shown = a.outcome or a.state
-        return f"state-{shown.value}", shown.label
+        overdue = is_open and assessment.due_at < now
+        days_left = timeutil.days_left(assessment.due_at, now)
+        return cls(assessment, is_open, days_left, overdue, state_badge(assessment, now))
 
 
 def queue_page(actor, filters: QueueFilters, page: int, per_page: int, *, updates=(), now=None) -> RowsPage:

@@ -225,6 +225,15 @@ def _has_department(department: str):
     return sa.exists(sa.select(1).select_from(values).where(values.c.value == department))
 
 
+def state_badge(assessment: Assessment, now: datetime) -> tuple[str, str]:
+    """(CSS class, label) of an assessment's state badge: open past its due date shows as overdue, a decided one
+    shows its outcome."""
+    if assessment.state in OPEN_STATES and assessment.due_at < now:
+        return "state-overdue", "已逾期"
+    shown = assessment.outcome or assessment.state
+    return f"state-{shown.value}", shown.label
+
+
 def entry_conditions(filters: QueueFilters) -> list:
     """The filters on the assessed entry: its text, key area and departments."""
     conditions = []

@@ -18,7 +18,7 @@ from portal.assessments import calendar, compliance, exports, reads, services
 from portal.assessments.forms import BulkForm, DecisionForm, EventForm
 from portal.assessments.models import Assessment, EventKind
 from portal.assessments.permissions import can_decide
-from portal.assessments.queue import queue_page
+from portal.assessments.queue import QueueRow, queue_page
 from portal.catalogue.models import Batch
 from portal.catalogue.services import public_attachments
 from portal.core import links, spreadsheet, timeutil
@@ -80,7 +80,6 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
             sorts=services.SORTS,
             bulk_form=bulk_form or BulkForm(formdata=None),
             selected={int(i) for i in selected},
-            open_states=services.OPEN_STATES,
             now=timeutil.utcnow(),
         ),
         status,
@@ -146,6 +145,7 @@ def _render_show(assessment, event_form=None, decision_form=None, status=200):
         render_template(
             "assessments/show.html",
             assessment=assessment,
+            row=QueueRow.of(assessment, timeutil.utcnow()),
             entry=assessment.entry,
             attachments=public_attachments(assessment.entry.product),
             events=assessment.events,
@@ -287,7 +287,7 @@ def compliance_hospital(batch_id, hospital_id):
         batch=batch,
         hospital=hospital,
         page=page,
-        open_states=services.OPEN_STATES,
+        badge=services.state_badge,
         now=timeutil.utcnow(),
     )
 

@@ -238,6 +238,10 @@ def get_entry(actor, entry_id: int, *, delist: bool = False) -> Entry:
 REGISTRATION_CERTIFICATE = "注册证"
 
 
+# A product's current registration certificate; is_public_attachment asks the same of one attachment in Python.
+_CURRENT_CERTIFICATE = (Attachment.kind == REGISTRATION_CERTIFICATE) & Attachment.retired_at.is_(None)
+
+
 @dataclass(frozen=True)
 class EntryPage:
     entry: Entry
@@ -253,12 +257,7 @@ _ENTRY_PAGE = (
     .join(Entry.batch)
     .outerjoin(Product, Product.id == Entry.product_id)
     .outerjoin(Company, Company.id == Product.company_id)
-    .outerjoin(
-        Attachment,
-        (Attachment.product_id == Entry.product_id)
-        & (Attachment.kind == REGISTRATION_CERTIFICATE)
-        & Attachment.retired_at.is_(None),
-    )
+    .outerjoin(Attachment, (Attachment.product_id == Entry.product_id) & _CURRENT_CERTIFICATE)
     .options(contains_eager(Entry.catalogue), contains_eager(Entry.batch))
     .where(Entry.id == bindparam("entry_id"))
     .order_by(Attachment.id)
@@ -297,7 +296,8 @@ def is_public_attachment(attachment: Attachment) -> bool:
 
 
 def public_attachments(product) -> list[Attachment]:
-    """What anyone may download of `product` (None: nothing), for the catalogue and assessment pages."""
+    """What anyone may download of `product` (None: nothing), for the assessment page (the entry page reads
+    the same in its own query, entry_page)."""
     return [a for a in (product.attachments if product is not None else []) if is_public_attachment(a)]
 
 
