@@ -14,6 +14,7 @@ from portal.catalogue.models import Batch, Catalogue
 from portal.core.errors import DomainError
 from portal.core.unit import run_cli
 from portal.extensions import db
+from portal.notifications.services import send_reminders_now
 
 adoption_cli = AppGroup("adoption", help="配备与使用情况")
 
@@ -85,14 +86,7 @@ def report(catalogue_code, batch_name, district, as_json):
 @click.option("--dry-run", is_flag=True, help="只列出将要发送的提醒，不发送也不记录")
 def remind(dry_run):
     """Remind hospitals of last month's missing use reports, once per product and month (run monthly by cron)."""
-    if dry_run:
-        batches = send_usage_reminders(dry_run=True)
-        db.session.rollback()
-    else:
-        from portal.notifications.services import deliver_pending
-
-        batches = run_cli(send_usage_reminders)
-        deliver_pending(limit=500)  # the month's reminders go out now, not 50 at a time
+    batches = send_reminders_now(send_usage_reminders, dry_run=dry_run)
     for batch in batches:
         who = f"{len(batch.recipients)} 位用户" if batch.recipients else "无医院用户，未通知"
         click.echo(f"{batch.hospital.name}：{batch.month} 缺 {len(batch.products)} 个产品的使用情况（{who}）")

@@ -9,8 +9,7 @@ from flask.cli import AppGroup
 from portal.assessments.reminders import send_reminders
 from portal.assessments.services import status_report
 from portal.core.unit import run_cli
-from portal.extensions import db
-from portal.notifications.services import deliver_pending
+from portal.notifications.services import send_reminders_now
 
 assessments_cli = AppGroup("assessments", help="入院评估")
 
@@ -68,12 +67,7 @@ def status(catalogue_code, batch_name, as_json):
 @click.option("--dry-run", is_flag=True, help="只列出将要发送的提醒，不发送也不记录")
 def remind(dry_run):
     """Send due-in-7, due-in-3 and overdue reminders, each once per assessment (run daily by cron)."""
-    if dry_run:
-        batches = send_reminders(dry_run=True)
-        db.session.rollback()
-    else:
-        batches = run_cli(send_reminders)
-        deliver_pending(limit=500)  # the day's reminders go out now, not 50 at a time
+    batches = send_reminders_now(send_reminders, dry_run=dry_run)
     for batch in batches:
         who = f"{len(batch.recipients)} 位用户" if batch.recipients else "无医院用户，未通知"
         click.echo(f"{batch.hospital.name}：{batch.kind.label} {len(batch.items)} 项（{who}）")

@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from portal.core import links
 from portal.core.timeutil import utcnow
-from portal.core.unit import committed
+from portal.core.unit import committed, run_cli
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMail
 
@@ -163,3 +163,17 @@ def deliver_after_commit(app) -> None:
     except Exception:  # never turn a committed action into an error because of mail
         db.session.rollback()
         log.exception("delivering queued mail failed; `flask notifications send` will retry")
+
+
+def send_reminders_now(send, *, dry_run: bool) -> list:
+    """A reminder command (`flask assessments remind`, `flask adoption remind`): a dry run lists what `send`
+    would send and keeps nothing; a real run commits through the unit of work, then delivers the queued mail at
+    once rather than 50 at a time after each commit."""
+    if dry_run:
+        found = send(dry_run=True)
+        db.session.rollback()
+        return found
+    found = run_cli(send)
+    deliver_pending(limit=500)
+    return found
+
