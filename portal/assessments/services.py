@@ -258,14 +258,20 @@ def entry_conditions(filters: QueueFilters) -> list:
 def queue_query(actor, filters: QueueFilters, now: datetime | None = None):
     """The actor's hospital's assessments (entry and batch loaded): open overdue first, then open by due date,
     then done. Anyone without a hospital gets none. Pages of it: `queue.queue_page`."""
-    hospital_id = getattr(actor, "hospital_id", None)
-    now = now or timeutil.utcnow()
+    query = _queue_order(sa.select(Assessment), actor, filters, now or timeutil.utcnow())
+    return query.options(contains_eager(Assessment.entry), contains_eager(Assessment.batch))
+
+
+def queue_ids(actor, filters: QueueFilters, now: datetime) -> sa.Select:
+    """The ids of `queue_query`, in its order."""
+    return _queue_order(sa.select(Assessment.id), actor, filters, now)
+
+
+def _queue_order(query: sa.Select, actor, filters: QueueFilters, now: datetime) -> sa.Select:
     query = (
-        sa.select(Assessment)
-        .join(Entry, Entry.id == Assessment.entry_id)
+        query.join(Entry, Entry.id == Assessment.entry_id)
         .join(Batch, Batch.id == Assessment.batch_id)
-        .options(contains_eager(Assessment.entry), contains_eager(Assessment.batch))
-        .where(Assessment.hospital_id == hospital_id, *entry_conditions(filters))
+        .where(Assessment.hospital_id == getattr(actor, "hospital_id", None), *entry_conditions(filters))
     )
     if filters.state == "open":
         query = query.where(Assessment.state.in_(OPEN_STATES))

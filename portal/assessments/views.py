@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.accounts.models import Role
 from portal.assessments import calendar, compliance, exports, reads, services
@@ -25,6 +26,7 @@ from portal.core import links, spreadsheet, timeutil
 from portal.core.access import PUBLIC, public, roles
 from portal.core.errors import NotFound
 from portal.core.forms import ConfirmForm
+from portal.core.fragments import FragmentMemo
 from portal.core.inputs import parse_int
 from portal.core.reference import DEPARTMENTS, KEY_AREAS
 from portal.core.unit import perform, submit
@@ -60,6 +62,13 @@ def _page(query, per_page=None):
 
 # The queue --------------------------------------------------------------------------------------------------
 
+# A row's HTML is a function of the values it shows and its check box (badge and overdue follow from them).
+QUEUE_ROWS = FragmentMemo("assessments/_queue_row.html", size=4096)
+
+
+def _queue_row(row: QueueRow, checked: bool) -> Markup:
+    return QUEUE_ROWS((tuple(row.item), row.days_left, row.overdue, checked), row=row, checked=checked)
+
 
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
     filters = services.parse_filters(request.args)
@@ -80,6 +89,7 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
             sorts=services.SORTS,
             bulk_form=bulk_form or BulkForm(formdata=None),
             selected={int(i) for i in selected},
+            queue_row=_queue_row,
             now=timeutil.utcnow(),
         ),
         status,
