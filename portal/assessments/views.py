@@ -67,7 +67,7 @@ QUEUE_ROWS = FragmentMemo("assessments/_queue_row.html", size=4096)
 
 
 def _queue_row(row: QueueRow, checked: bool) -> Markup:
-    return QUEUE_ROWS((tuple(row.item), row.days_left, row.overdue, checked), row=row, checked=checked)
+    return QUEUE_ROWS((tuple(row.item), row.days_left, row.overdue, checked), lambda: {"row": row, "checked": checked})
 
 
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Row, bindparam, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
 from portal.audit.services import record
@@ -242,23 +242,47 @@ REGISTRATION_CERTIFICATE = "注册证"
 _CURRENT_CERTIFICATE = (Attachment.kind == REGISTRATION_CERTIFICATE) & Attachment.retired_at.is_(None)
 
 
+# What the public entry page shows of an entry: its own columns, its catalogue's and batch's names.
+_ENTRY_PAGE_COLUMNS = (
+    *(
+        getattr(Entry, name)
+        for name in (
+            "id", "status", "listed_on", "delisted_on", "delist_reason", "product_id", "product_name", "model",
+            "registration_no", "manufacturer", "product_type", "device_class", "key_area", "departments",
+            "innovative_review", "indications", "description",
+        )
+    ),
+    Catalogue.code.label("catalogue_code"),
+    Catalogue.name.label("catalogue_name"),
+    Batch.name.label("batch_name"),
+)
+
+
 @dataclass(frozen=True)
 class EntryPage:
-    entry: Entry
+    """`entry`: a row of _ENTRY_PAGE (read as values, not as a mapped Entry: the page is public and
+    hot, and building the object cost more than the query)."""
+
+    entry: Row
     company_district: str | None
-    certificate_ids: list[int]  # the product's current registration certificates, when anyone may download them
+    certificate_ids: tuple[int, ...]  # the product's current registration certificates, when anyone may see them
+
+    @property
+    def key(self) -> tuple:
+        """Everything the page shows, hashable: what its rendering is remembered by."""
+        values = tuple(tuple(v) if isinstance(v, list) else v for v in self.entry[:-1])  # not certificate_id
+        return values, self.certificate_ids
 
 
-# Built once: building a statement with its joins and loader options costs more than running it (SQLAlchemy
-# caches the compiled SQL, not the construction). One row per current certificate (normally one), or one row.
+# Built once: building a statement with its joins costs more than running it (SQLAlchemy caches the compiled
+# SQL, not the construction). One row per current certificate (normally one), or one row.
 _ENTRY_PAGE = (
-    select(Entry, Company.district, Attachment.id)
-    .join(Entry.catalogue)
-    .join(Entry.batch)
+    select(*_ENTRY_PAGE_COLUMNS, Company.district.label("company_district"), Attachment.id.label("certificate_id"))
+    .join(Catalogue, Catalogue.id == Entry.catalogue_id)
+    .join(Batch, Batch.id == Entry.batch_id)
     .outerjoin(Product, Product.id == Entry.product_id)
     .outerjoin(Company, Company.id == Product.company_id)
     .outerjoin(Attachment, (Attachment.product_id == Entry.product_id) & _CURRENT_CERTIFICATE)
-    .options(contains_eager(Entry.catalogue), contains_eager(Entry.batch))
     .where(Entry.id == bindparam("entry_id"))
     .order_by(Attachment.id)
 )
@@ -270,11 +294,11 @@ def entry_page(actor, entry_id: int) -> EntryPage:
     rows = db.session.execute(_ENTRY_PAGE, {"entry_id": entry_id}).all()
     if not rows:
         raise NotFound(f"没有编号为 {entry_id} 的目录产品。")
-    entry, district = rows[0][0], rows[0][1]
-    certificates = [row[2] for row in rows if row[2] is not None]
+    entry = rows[0]
+    certificates = tuple(row.certificate_id for row in rows if row.certificate_id is not None)
     # A delisted entry's certificate stays public while the product is listed through another entry.
     public = entry.status is EntryStatus.LISTED or (certificates and is_listed(entry.product_id))
-    return EntryPage(entry, district, certificates if public else [])
+    return EntryPage(entry, entry.company_district, certificates if public else ())
 
 
 # What the products area asks of the catalogue (products/signals.py) --------------------------------------

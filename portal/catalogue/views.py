@@ -9,6 +9,7 @@ from portal.catalogue import forms, services
 from portal.catalogue.services import get_by_code
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
+from portal.core.fragments import FragmentMemo
 from portal.core.unit import submit
 from portal.core.web import found
 from portal.products.identifiers import IdentifierError, parse_registration_no
@@ -39,10 +40,19 @@ def history(code):
     return render_template("catalogue/history.html", catalogue=catalogue, rows=rows, delisted=delisted)
 
 
+# The page's content is a function of EntryPage.key; the frame (navigation, who is logged in) is not.
+ENTRY_BODIES = FragmentMemo("catalogue/_entry.html", size=1024)
+
+
 @bp.route("/entries/<int:entry_id>")
 @public
 def entry(entry_id):
     page = found(services.entry_page, entry_id)
+    body = ENTRY_BODIES(page.key, lambda: _entry_context(page))
+    return render_template("catalogue/entry.html", entry=page.entry, body=body)
+
+
+def _entry_context(page: services.EntryPage) -> dict:
     item = page.entry
     try:
         registration = parse_registration_no(item.registration_no, today=item.listed_on).summary_zh
@@ -53,14 +63,13 @@ def entry(entry_id):
         "device_class": dict(DeviceClass.choices()).get(item.device_class, item.device_class or "—"),
         "innovative": dict(InnovativeReview.choices()).get(item.innovative_review, item.innovative_review),
     }
-    return render_template(
-        "catalogue/entry.html",
-        entry=item,
-        registration=registration,
-        labels=labels,
-        company_district=page.company_district,
-        certificate_ids=page.certificate_ids,
-    )
+    return {
+        "entry": item,
+        "registration": registration,
+        "labels": labels,
+        "company_district": page.company_district,
+        "certificate_ids": page.certificate_ids,
+    }
 
 
 # Delisting (reviewers) ---------------------------------------------------------------------------------

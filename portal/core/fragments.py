@@ -7,6 +7,7 @@ Jinja, looking it up one dictionary read.
 """
 
 import threading
+from collections.abc import Callable
 
 from flask import current_app, request
 from markupsafe import Markup
@@ -19,11 +20,12 @@ class FragmentMemo:
         self._rendered: dict = {}
         self._lock = threading.Lock()
 
-    def __call__(self, key: tuple, **context) -> Markup:
+    def __call__(self, key: tuple, context: Callable[[], dict]) -> Markup:
+        """The fragment for `key`; `context()` gives the template's variables when it has to be rendered."""
         key = (request.script_root, key)  # links inside the fragment depend on where the app is mounted
         html = self._rendered.get(key)
         if html is None:
-            html = Markup(current_app.jinja_env.get_template(self.template).render(**context))  # noqa: S704
+            html = Markup(current_app.jinja_env.get_template(self.template).render(**context()))  # noqa: S704
             with self._lock:
                 while len(self._rendered) >= self.size:
                     del self._rendered[next(iter(self._rendered))]
