@@ -89,3 +89,14 @@ def test_remembered_rows_follow_the_data(db, queue, client):
     refused = client.post("/assessments/bulk", data={"ids": [str(second.id)], "reason": ""})  # no reason: 400
     assert refused.status_code == 400 and " checked>" in _row(refused.get_data(as_text=True), second.id)
     assert " checked>" not in _row(client.get("/assessments").get_data(as_text=True), second.id)
+
+
+def test_filter_form_shows_the_filters_asked_for(db, queue, client):
+    assert login(client, queue["user_a"].email).status_code == 302
+    for state, other in (("open", "overdue"), ("overdue", "open")):
+        html = client.get(f"/assessments?state={state}&q=支架").get_data(as_text=True)
+        assert f'<option value="{state}" selected>' in html and f'<option value="{other}" selected>' not in html
+        assert 'value="支架"' in html
+    batch = queue["batch"]
+    html = client.get(f"/assessments?batch={batch.id}").get_data(as_text=True)
+    assert f'<option value="{batch.id}" selected>' in html and 'value="支架"' not in html

@@ -1,5 +1,7 @@
 """Hospital assessment pages (queue, assessment, calendar feed) and reviewers' compliance pages."""
 
+from dataclasses import astuple
+
 from flask import (
     Blueprint,
     Response,
@@ -70,6 +72,23 @@ def _queue_row(row: QueueRow, checked: bool) -> Markup:
     return QUEUE_ROWS((tuple(row.item), row.days_left, row.overdue, checked), lambda: {"row": row, "checked": checked})
 
 
+# The filter form shows the filters and the hospital's batches; the lists it offers are constants.
+QUEUE_FILTER_FORMS = FragmentMemo("assessments/_queue_filters.html", size=1024)
+
+
+def _filter_form(filters: services.QueueFilters, updates) -> Markup:
+    batches = tuple((batch.id, batch.catalogue.name, batch.name) for batch, _ in updates)
+    context = {
+        "filters": filters,
+        "updates": updates,
+        "key_areas": KEY_AREAS,
+        "departments": DEPARTMENTS,
+        "state_filters": services.STATE_FILTERS,
+        "sorts": services.SORTS,
+    }
+    return QUEUE_FILTER_FORMS((astuple(filters), batches), lambda: context)
+
+
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
     filters = services.parse_filters(request.args)
     updates = compliance.hospital_updates(current_user.hospital_id, open_only=False)
@@ -83,10 +102,7 @@ def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 
             filters=filters,
             queue_args=services.queue_args(request.args),
             updates=updates,
-            key_areas=KEY_AREAS,
-            departments=DEPARTMENTS,
-            state_filters=services.STATE_FILTERS,
-            sorts=services.SORTS,
+            filter_form=_filter_form(filters, updates),
             bulk_form=bulk_form or BulkForm(formdata=None),
             selected={int(i) for i in selected},
             queue_row=_queue_row,
