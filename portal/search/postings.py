@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import operator
 from bisect import bisect_left
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, compress, islice, repeat
 
 from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -40,6 +40,9 @@ def scores(m, within=None) -> dict[int, float]:
         return handler(m, within)
     if kind is W3LeafMatcher and type(m.scorer) is WeightScorer:  # Frequency weighting: the weight
         found, weights = _postings(m, within, weights=True)
+        if within is not None and len(within) < len(found):  # keep only what is wanted: smaller dicts above
+            chosen = list(map(within.__contains__, found))
+            found, weights = compress(found, chosen), compress(weights, chosen)
         return dict(zip(found, weights, strict=True))
     found = {}
     while m.is_active():
@@ -52,7 +55,8 @@ def ids(m, within=None) -> set[int]:
     """The documents `m` matches, for a node whose score nobody reads (a fixed score's child, a count)."""
     kind = type(m)
     if kind is W3LeafMatcher:
-        return set(_postings(m, within, weights=False)[0])
+        found = _postings(m, within, weights=False)[0]
+        return set(found) if within is None or len(within) >= len(found) else set(filter(within.__contains__, found))
     handler = _IDS.get(kind)
     if handler is not None:
         return handler(m, within)
@@ -171,8 +175,21 @@ def intersection(m, within) -> dict[int, float]:  # IntersectionMatcher: a.score
     return _both(*_pair(m, within, scores), operator.add)
 
 
-def weakest(m, within) -> dict[int, float]:  # ranking's _MinMatcher: the lower
-    return _both(*_pair(m, within, scores), min)
+def weakest(m, within) -> dict[int, float]:
+    """A tree of ranking's _MinMatchers (MinAnd): documents in every part, scored the lowest. min() is exact in
+    any grouping, so the parts are read smallest first, each only where all before it matched, and each
+    document's minimum is taken once over all of them."""
+    parts = sorted(_min_parts(m, type(m)), key=size)
+    found = [scores(parts[0], within)]
+    common = _narrow(found[0], within)
+    for part in parts[1:]:
+        found.append(scores(part, common))
+        common = found[-1].keys() & common
+    return dict(zip(common, map(min, *(map(d.__getitem__, common) for d in found)), strict=True))
+
+
+def _min_parts(m, kind) -> list:
+    return [p for side in (m.a, m.b) for p in (_min_parts(side, kind) if type(side) is kind else [side])]
 
 
 def union(m, within) -> dict[int, float]:  # UnionMatcher: the sum where both match
