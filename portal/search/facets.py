@@ -65,19 +65,26 @@ def value_bits(s, name: str) -> tuple[dict[str, int], dict[int, Counter]]:
 
 def _bitsets(values: list) -> tuple[dict[str, int], dict[int, Counter]]:
     flags: dict[str, bytearray] = {}
-    repeats: dict[int, Counter] = {}
     size = (len(values) >> 3) + 1
+
+    def mark(value, d):
+        row = flags.get(value)
+        if row is None:
+            row = flags[value] = bytearray(size)
+        row[d >> 3] |= 1 << (d & 7)
+
+    repeats: dict[int, Counter] = {}
     for d, held in enumerate(values):
-        several = held if isinstance(held, tuple) else (held,)
-        for value in set(several):
+        if type(held) is not tuple:  # one value a document: the common case, kept to a short loop
+            if held:
+                mark(held, d)
+            continue
+        distinct = set(held)
+        for value in distinct:
             if value:
-                row = flags.get(value)
-                if row is None:
-                    row = flags[value] = bytearray(size)
-                row[d >> 3] |= 1 << (d & 7)
-        if len(several) > 1:
-            more = Counter(v for v in several if v)
-            more = Counter({v: n - 1 for v, n in more.items() if n > 1})
+                mark(value, d)
+        if len(distinct) < len(held):
+            more = Counter({v: n - 1 for v, n in Counter(held).items() if v and n > 1})
             if more:
                 repeats[d] = more
     return {value: int.from_bytes(row, "little") for value, row in flags.items()}, repeats
