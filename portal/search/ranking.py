@@ -9,15 +9,17 @@ so the order never depends on when a document was indexed.
 
 from __future__ import annotations
 
+import heapq
+import operator
 from dataclasses import dataclass
 from datetime import date
-from heapq import heappush, heapreplace
 
-from whoosh import collectors, matching
+from whoosh import matching
 from whoosh import query as Q
 from whoosh.query.wrappers import WrappingQuery
 
 from portal.search import index as idx
+from portal.search import postings
 
 CLASS_RANK = {"III": 3, "II": 2, "I": 1}
 _EPOCH = date(2000, 1, 1)
@@ -132,47 +134,85 @@ class Fixed(WrappingQuery):
         return m if isinstance(m, matching.NullMatcherClass) else _FixedMatcher(m, boost=self.score)
 
 
+# How postings.py reads these matchers a posting list at a time (each as its score() above).
+postings.register(_MinMatcher, postings.weakest, postings.both_ids, postings.smaller_size)
+postings.register(_MaxMatcher, postings.best, postings.either_ids, postings.sum_size)
+postings.register(_AtLeastMatcher, postings.at_least, postings.first_ids, postings.first_size)
+postings.register(_FixedMatcher, postings.fixed, postings.child_ids, postings.child_size)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Collecting: the top N by (half points, rank), a count, and every matching document for the facets
 # ---------------------------------------------------------------------------------------------------------
 
 
-class _RankedCollector(collectors.ScoredCollector):
-    def __init__(self, limit: int | None, ranks: list[int]):
-        super().__init__()
-        self.limit, self.ranks = limit, ranks
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.docs: list[int] = []
-
-    def _collect(self, global_docnum, score):
-        self.docs.append(global_docnum)
-        item = ((round(score * 2), self.ranks[global_docnum]), global_docnum)
-        items = self.items
-        if self.limit is None or len(items) < self.limit:
-            heappush(items, item)
-        elif item > items[0]:
-            heapreplace(items, item)
-        return 0
-
-    def results(self):
-        raise NotImplementedError  # read .items and .docs
-
-
 @dataclass
 class Ranked:
     docnums: list[int]  # the best `limit` matches, best first
-    matches: list[int]  # every match, in index order
+    matches: list[int]  # every match (in no particular order)
     total: int
+
+
+def scored_matches(s, q: Q.Query) -> dict[int, float]:
+    """{docnum: score} of every document `q` matches (deleted ones left out), segment by segment as
+    Whoosh's collectors walk them, from the matcher tree they would walk (postings.py)."""
+    context = s.context()
+    found: dict[int, float] = {}
+    for sub, offset in s.leaf_searchers():
+        part = postings.scores(q.matcher(sub, context))
+        found.update({d + offset: v for d, v in part.items()} if offset else part)
+    return found
+
+
+def count(s, q: Q.Query, allowed: set[int]) -> int:
+    """How many of the `allowed` documents `q` matches: the matches of ranked(), without scoring them."""
+    return len(_matching_ids(s, q) & allowed) if allowed else 0
 
 
 def ranked(s, q: Q.Query, allowed: set[int], limit: int | None) -> Ranked:
     """The matches of `q` among the `allowed` document numbers, best first (see the module docstring)."""
-    if not allowed:  # Whoosh reads an empty filter as no filter at all
+    if not allowed:  # an empty set allows nothing (Whoosh would read it as no filter at all)
         return Ranked([], [], 0)
-    ranks = idx.facet_columns(s, ["rank"])["rank"]
-    child = _RankedCollector(limit, ranks)
-    s.search_with_collector(q, collectors.FilterCollector(child, allow=allowed))
-    best = sorted(child.items, reverse=True)
-    return Ranked([d for _key, d in best], child.docs, len(child.docs))
+    found = scored_matches(s, q)
+    matches = list(found.keys() & allowed)
+    return Ranked(_best(found, matches, idx.facet_columns(s, ["rank"])["rank"], limit), matches, len(matches))
+
+
+def by_date(s, q: Q.Query, allowed: set[int], limit: int | None) -> Ranked:
+    """The matches of `q` among the `allowed` document numbers, newest first, then by the ranking's prior
+    signals (which end with the id, so no two entries tie): the order of Whoosh's sort by the listed_on and
+    rank columns, both reversed, read off a list kept per index generation instead of sorting every match."""
+    if not allowed:
+        return Ranked([], [], 0)
+    # Every(): every document not deleted, which `allowed` (documents found by a query) already is.
+    matching = allowed if isinstance(q, Q.Every) else _matching_ids(s, q) & allowed
+    in_order = list(filter(matching.__contains__, _date_order(s)))
+    return Ranked(in_order[:limit] if limit is not None else in_order, in_order, len(in_order))
+
+
+def _matching_ids(s, q: Q.Query) -> set[int]:
+    context = s.context()
+    found: set[int] = set()
+    for sub, offset in s.leaf_searchers():
+        part = postings.ids(q.matcher(sub, context))
+        found |= {d + offset for d in part} if offset else part
+    return found
+
+
+def _date_order(s) -> list[int]:
+    cache = s._portal_caches
+    if "date_order" not in cache:
+        columns = idx.facet_columns(s, ["listed_on", "rank"])
+        keys = list(zip(map(operator.neg, columns["listed_on"]), map(operator.neg, columns["rank"]), strict=True))
+        cache["date_order"] = sorted(range(len(keys)), key=keys.__getitem__)
+    return cache["date_order"]
+
+
+def _best(found: dict[int, float], matches: list[int], ranks: list[int], limit: int | None) -> list[int]:
+    """The `limit` best of `matches` by (half points, rank, docnum), largest first: the order a heap of
+    ((half points, rank), docnum) items gives. Scores take few distinct values: each is halved once."""
+    half = {v: round(v * 2) for v in set(map(found.__getitem__, matches))}
+    halves = map(half.__getitem__, map(found.__getitem__, matches))
+    keys = zip(halves, map(ranks.__getitem__, matches), matches, strict=True)
+    best = heapq.nlargest(limit, keys) if limit is not None else sorted(keys, reverse=True)
+    return [d for _half, _rank, d in best]

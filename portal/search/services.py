@@ -7,13 +7,10 @@ plain substring search (no facets) and the page says the index is being rebuilt.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
 
 from flask import current_app
 from sqlalchemy import and_, false, func, or_, select
-from whoosh import sorting
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Batch, Catalogue, Entry, EntryStatus
@@ -22,8 +19,8 @@ from portal.core.paging import PageNumbers
 from portal.extensions import db
 from portal.products.identifiers import normalise
 from portal.products.models import DeviceClass, InnovativeReview, ProductType
+from portal.search import facets, indexer, ranking
 from portal.search import index as idx
-from portal.search import indexer, ranking
 from portal.search.query import build_query, highlight, needles, synonym_map, synonyms_stamp, words_of
 from portal.search.visibility import PUBLIC_STATUSES, application_scope, public_allowed
 
@@ -155,19 +152,10 @@ def _allowed(s, filters: dict[str, str]) -> set[int]:
     return public_allowed(s, filters) or {-1}
 
 
-# Without words (or sorted by date): newest first, then the ranking's prior signals and id.
-BY_DATE = [sorting.FieldFacet("listed_on", reverse=True), sorting.FieldFacet("rank", reverse=True)]
-
-
 def _matching(s, q, allowed: set[int], scored: bool, limit: int | None) -> ranking.Ranked:
-    """The best `limit` matches in order, a count, and every match (for the facets)."""
-    if scored:
-        return ranking.ranked(s, q, allowed, limit)
-    if not allowed:
-        return ranking.Ranked([], [], 0)
-    results = s.search(q, limit=None, filter=allowed, sortedby=BY_DATE, terms=False)
-    docnums = [d for _key, d in results.top_n]
-    return ranking.Ranked(docnums[:limit] if limit else docnums, docnums, len(docnums))
+    """The best `limit` matches in order, a count, and every match (for the facets). Without words (or
+    sorted by date): newest first, then the ranking's prior signals and id."""
+    return (ranking.ranked if scored else ranking.by_date)(s, q, allowed, limit)
 
 
 # Pages of results kept per index generation (and synonym table): a page only changes when they do, and
@@ -207,30 +195,36 @@ def _page_of(s, text, filters, page, per_page, sort, want_facets, suggest, synon
     found = _matching(s, q, _allowed(s, filters), scored, page * per_page)
     items = [s.stored_fields(d)["data"] for d in found.docnums[(page - 1) * per_page :]]
     labels = _generation_labels(s)
-    facet_counts = _facet_counts(s, found.matches, labels) if want_facets else {}
+    # Ranked matches come unordered; the unscored ones in their sorted order (which breaks facet ties).
+    facet_counts = _facet_counts(s, found.matches, labels, ordered=not scored) if want_facets else {}
     suggestions = _suggestions(s, text, q, filters, labels) if found.total == 0 and suggest else []
     return items, found.total, facet_counts, suggestions, labels
 
 
-def _facet_counts(s, docnums, labels) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per facet value over the matching documents, from per-searcher column arrays (counted by
-    Counter over map, so the loop over the matches runs in C)."""
-    columns = idx.facet_columns(s, [n if n != "department" else "departments" for n in FACET_ORDER_ALL])
-    counters = {
-        name: Counter(map(columns[name].__getitem__, docnums)) for name in FACET_ORDER_ALL if name != "department"
-    }
-    counters["department"] = Counter(chain.from_iterable(map(columns["departments"].__getitem__, docnums)))
-    return {
-        name: sorted(
-            ((str(v), facet_label(name, str(v), labels), n) for v, n in counters[name].items() if v),
-            key=lambda t: (-t[2], t[1]),
-        )
-        for name in FACET_ORDER_ALL
-    }
+def _facet_counts(s, docnums, labels, ordered: bool) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per facet value over the matching documents (facets.py), largest first, then by label."""
+    columns = {name: "departments" if name == "department" else name for name in FACET_ORDER_ALL}
+    counted = facets.counts(s, docnums, list(columns.values()))
+    out = {}
+    for name, column in columns.items():
+        rows = [(str(v), facet_label(name, str(v), labels), n) for v, n in counted[column].items()]
+        if len({row[1:] for row in rows}) == len(rows):
+            out[name] = sorted(rows, key=lambda t: (-t[2], t[1]))
+        else:
+            out[name] = _ties_in_match_order(s, column, rows, docnums if ordered else sorted(docnums))
+    return out
+
+
+def _ties_in_match_order(s, column, rows, docnums) -> list[tuple[str, str, int]]:
+    """Rows with the same count and label in the order the matches (by document number, or as sorted when
+    unscored) first hold their values, as when they were counted match by match (rare: two batches of one
+    name, say)."""
+    seen = facets.first_seen(docnums, idx.facet_columns(s, [column])[column], {v for v, _label, _n in rows})
+    return sorted(rows, key=lambda t: (-t[2], t[1], seen[t[0]]))
 
 
 def _count(s, q, filters) -> int:
-    return ranking.ranked(s, q, _allowed(s, filters), 1).total
+    return ranking.count(s, q, _allowed(s, filters))
 
 
 def _suggestions(s, text, q, filters, labels) -> list[dict]:
