@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal import create_app
 from portal.accounts.models import Role, User
@@ -212,3 +213,42 @@ def test_concurrent_decisions_of_one_district_all_count(db, app_config, make_cat
     _check(db, batch)
     baoshan = compliance.batch_figures(batch).districts[0]
     assert (baoshan.district, baoshan.hospitals, baoshan.hospitals_late) == ("宝山区", 4, 4)
+
+
+def test_a_savepoint_rolled_back_takes_its_district_increments_along(db, world):
+    hospitals, (user, other), old = world["hospitals"], world["users"], world["old"]
+    kept, dropped = assessments_of(hospitals[0], old)[0], assessments_of(hospitals[1], old)[0]
+    with db.session.begin_nested():
+        services.decide(user, kept, Outcome.ADMITTED)
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        services.decide(other, dropped, Outcome.ADMITTED)
+        db.session.flush()  # written, then rolled back with its savepoint
+        raise RuntimeError
+    db.session.commit()
+    _check(db, old)
+    assert compliance.batch_totals(old).decided == 1
+
+
+def test_an_open_transaction_does_not_hold_up_decisions_of_its_district(db, app_config, world):
+    """A transaction that has decided (and flushed) but not committed, like an import going through its rows,
+    locks its hospitals' rows only: another hospital of the district decides meanwhile."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second transaction waits for the database itself")
+    hospitals, (user, _other), old = world["hospitals"], world["users"], world["old"]
+    assert hospitals[0].district == hospitals[3].district
+    services.decide(user, assessments_of(hospitals[0], old)[0], Outcome.ADMITTED)
+    db.session.flush()
+    second = create_app(app_config)
+    with second.app_context():
+        try:
+            _db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))  # fail rather than wait
+            same_district = _db.session.scalars(
+                sa.select(Assessment).where(Assessment.hospital_id == hospitals[3].id, Assessment.batch_id == old.id)
+            ).first()
+            services.decide(system_actor(), same_district, Outcome.ADMITTED)
+            _db.session.commit()
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+    db.session.commit()
+    _check(db, old)

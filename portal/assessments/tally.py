@@ -4,9 +4,14 @@ ORM changes are caught in the session's flush: before it, each new, changed or d
 contribution (old counts subtracted, new ones added) is summed per batch × hospital; after it, the sums are
 applied as increments (`count = count + delta`), which the database serialises per row, so two decisions
 committed at once both count. Each pair row's update returns its new counts, from which its district row's
-hospital counts (with any, with open, with late assessments) follow; district rows are updated after all pair
-rows, in key order, so two transactions take the row locks in the same order. A hospital renamed or moved to
-another district carries its pair rows (and their share of the district rows) along.
+hospital counts (with any, with open, with late assessments) follow. A hospital renamed or moved to another
+district carries its pair rows (and their share of the district rows) along.
+
+The district rows are shared by every hospital of a district, so their increments are gathered over the
+transaction and written just before it commits, in key order: a row lock is then held for the commit only,
+not for the rest of a long transaction (an import deciding thousands of rows, flushing as it goes) that would
+hold up every decision of the district, and two transactions take those locks in one order after all of their
+other writes, so they cannot deadlock on them. Increments gathered in a savepoint that rolls back are dropped.
 Set-based inserts (publishing) bypass the ORM and call `refresh_batch`.
 """
 
@@ -27,6 +32,8 @@ HOSPITAL_COUNTS = ("hospitals", "hospitals_open", "hospitals_late")
 OPEN_STATES = (AssessmentState.PENDING, AssessmentState.IN_REVIEW)
 _PENDING_KEY = "assessment_tally_deltas"
 _HOSPITALS_KEY = "assessment_tally_hospitals"
+_DISTRICTS_KEY = "assessment_tally_districts"  # [(savepoint or None, {(batch id, district): _Delta})]
+_SETTLED_KEY = "assessment_tally_settled"  # the commit has written them: a later flush writes its own at once
 
 T = AssessmentTally
 D = AssessmentDistrictTally
@@ -115,7 +122,10 @@ def _apply(session: Session, flush_context) -> None:
         _apply_pairs(connection, _deltas(changes), districts)
     for hospital_id in sorted(hospitals or ()):
         _follow_hospital(connection, hospital_id, districts)
-    _apply_districts(connection, districts)
+    if session.info.get(_SETTLED_KEY):
+        _apply_districts(connection, districts)
+    elif districts:
+        session.info.setdefault(_DISTRICTS_KEY, []).append((session.get_nested_transaction(), districts))
 
 
 def _apply_pairs(connection, deltas: dict, districts: dict) -> None:
@@ -164,6 +174,23 @@ def _follow_hospital(connection, hospital_id: int, districts: dict) -> None:
     )
 
 
+def _settle(session: Session) -> None:
+    """Before the commit: write the district rows' increments gathered over the transaction."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction writes them
+    session.flush()  # gather what is still pending
+    gathered = session.info.pop(_DISTRICTS_KEY, [])
+    session.info[_SETTLED_KEY] = True
+    merged: dict[tuple[int, str], _Delta] = {}
+    for _savepoint, districts in gathered:
+        for key, item in districts.items():
+            target = merged.setdefault(key, _Delta(item.due_min, item.due_max))
+            target.widen(item.due_min, item.due_max)
+            target.add(item.counts)
+    if merged:
+        _apply_districts(session.connection(), merged)
+
+
 def _apply_districts(connection, districts: dict) -> None:
     statement = _upsert(connection, D, add=True)
     for (batch_id, district), item in sorted(districts.items()):  # after every pair row: one lock order
@@ -179,9 +206,28 @@ def _apply_districts(connection, districts: dict) -> None:
             )
 
 
-def _discard(session: Session, *args) -> None:
+def _discard(session: Session, previous) -> None:
+    """A rollback: forget the flush's pending changes and the district increments of what was rolled back."""
     session.info.pop(_PENDING_KEY, None)
     session.info.pop(_HOSPITALS_KEY, None)
+    boundary = previous  # a failed flush rolls back to the nearest savepoint, or the whole transaction
+    while boundary.parent is not None and not boundary.nested:
+        boundary = boundary.parent
+    gathered = session.info.get(_DISTRICTS_KEY, [])
+    gathered[:] = [(sp, d) for sp, d in gathered if boundary.nested and boundary not in _enclosing(sp)]
+
+
+def _enclosing(savepoint):
+    while savepoint is not None:
+        yield savepoint
+        savepoint = savepoint.parent
+
+
+def _forget(session: Session, transaction) -> None:
+    """The whole transaction ended (committed, rolled back or closed): nothing carries over to the next."""
+    if transaction.parent is None:
+        session.info.pop(_DISTRICTS_KEY, None)
+        session.info.pop(_SETTLED_KEY, None)
 
 
 def _upsert(connection, model, *, add: bool):
@@ -266,11 +312,16 @@ def refresh_batch(session: Session, batch_id: int) -> None:
     )
     columns = ["batch_id", "hospital_id", "district", "name", *COUNTS, "due_min", "due_max"]
     connection.execute(_upsert(connection, T, add=False).from_select(columns, rows))
-    refresh_districts(connection, batch_id)
+    refresh_districts(session, batch_id)
 
 
-def refresh_districts(connection, batch_id: int) -> None:
-    """Rebuild a batch's district rows from its pair rows (a few thousand, at most one per hospital)."""
+def refresh_districts(session: Session, batch_id: int) -> None:
+    """Rebuild a batch's district rows from its pair rows (a few thousand, at most one per hospital). The pair
+    rows already hold the increments gathered for the batch so far, which are dropped."""
+    for _savepoint, districts in session.info.get(_DISTRICTS_KEY, []):
+        for key in [key for key in districts if key[0] == batch_id]:
+            del districts[key]
+    connection = session.connection()
     connection.execute(D.__table__.delete().where(D.batch_id == batch_id))
     pairs = sa.select(T).where(T.batch_id == batch_id).subquery()
     columns = ["batch_id", "district", *HOSPITAL_COUNTS, *COUNTS, "due_min", "due_max"]
@@ -283,3 +334,5 @@ def install() -> None:
         event.listen(Session, "before_flush", _collect)
         event.listen(Session, "after_flush", _apply)
         event.listen(Session, "after_soft_rollback", _discard)
+        event.listen(Session, "before_commit", _settle)
+        event.listen(Session, "after_transaction_end", _forget)
