@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from portal.accounts.models import Role
 from portal.assessments import services, tally
 from portal.assessments.creation import create_assessments
-from portal.assessments.models import Assessment, AssessmentEvent, AssessmentTally, EventKind, Outcome
+from portal.assessments.models import (
+    Assessment,
+    AssessmentDistrictTally,
+    AssessmentEvent,
+    AssessmentTally,
+    EventKind,
+    Outcome,
+)
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
 from portal.workflow import APPLICATION, ASSESSMENT, ApplicationState, AssessmentState, transition
@@ -83,6 +90,7 @@ def _check_invariants(db, batch, model):
     assert all(a.state is AssessmentState.PENDING for a in rows if a.hospital_id != model["hospital_id"])
     # The compliance tally equals the counts recomputed from the assessments.
     assert _stored_tally(db, batch) == _recomputed_tally(db, batch)
+    assert _stored_districts(db, batch) == _recomputed_districts(db, batch)
 
 
 def _stored_tally(db, batch):
@@ -97,6 +105,19 @@ def _recomputed_tally(db, batch):
     return {
         (r.batch_id, r.hospital_id): tuple(getattr(r, n) for n in (*tally.COUNTS, "due_min", "due_max")) for r in rows
     }
+
+
+DISTRICT_COUNTS = (*tally.HOSPITAL_COUNTS, *tally.COUNTS)
+
+
+def _stored_districts(db, batch):
+    rows = db.session.scalars(db.select(AssessmentDistrictTally).where(AssessmentDistrictTally.batch_id == batch.id))
+    return {d.district: tuple(getattr(d, n) for n in DISTRICT_COUNTS) for d in rows}
+
+
+def _recomputed_districts(db, batch):
+    rows = db.session.execute(tally.recomputed_districts(Assessment.batch_id == batch.id))
+    return {r.district: tuple(getattr(r, n) for n in DISTRICT_COUNTS) for r in rows}
 
 
 @SETTINGS

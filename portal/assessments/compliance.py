@@ -1,9 +1,11 @@
-"""Compliance figures from the per batch × hospital tally (`AssessmentTally`), never from the assessments.
+"""Compliance figures from the tallies (`AssessmentTally` per batch × hospital, `AssessmentDistrictTally` per
+batch × district), never from the assessments.
 
-A page reads one tally row per hospital shown, so it costs the same for 120 thousand or 2.4 million
-assessments. "Overdue" depends on the time of the request: a pair is overdue as a whole once its latest due
-date has passed (in practice every assessment of a batch shares one due date); only a pair whose due dates
-straddle `now` is counted one by one.
+A batch page reads its district rows (totals, the district filter, how many hospitals each filter shows) and
+the tally rows of the hospitals shown, in the order of an index, so it costs the same for 120 thousand or 2.4
+million assessments. "Overdue" depends on the time of the request: a pair (or a district) is overdue as a whole
+once its latest due date has passed (in practice every assessment of a batch shares one due date); only rows
+whose due dates straddle `now` are counted one by one.
 """
 
 from dataclasses import dataclass, field
@@ -12,15 +14,17 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from portal.assessments.models import Assessment, AssessmentTally
+from portal.assessments import tally
+from portal.assessments.models import Assessment, AssessmentDistrictTally, AssessmentTally
 from portal.assessments.tally import OPEN_STATES
 from portal.catalogue.models import Batch, Catalogue
 from portal.core import timeutil
-from portal.core.paging import RowsPage, paginate_rows
+from portal.core.paging import RowsPage, clamp
 from portal.directory.models import Hospital
 from portal.extensions import db
 
 T = AssessmentTally
+D = AssessmentDistrictTally
 
 
 @dataclass
@@ -67,17 +71,6 @@ def overdue(now: datetime):
     return sa.case((T.open == 0, 0), (T.due_max < now, T.open), (T.due_min >= now, 0), else_=straddling)
 
 
-def summed(now: datetime) -> tuple:
-    """Progress columns summed over a group of tally rows."""
-    return (
-        *(sa.func.coalesce(sa.func.sum(getattr(T, n)), 0).label(n) for n in ("total", "decided", "on_time", "late")),
-        sa.func.coalesce(sa.func.sum(T.open), 0).label("open"),
-        sa.func.coalesce(sa.func.sum(overdue(now)), 0).label("overdue"),
-        sa.func.coalesce(sa.func.sum(T.closed), 0).label("closed"),
-        sa.func.max(T.due_max).label("due_at"),
-    )
-
-
 def single(now: datetime) -> tuple:
     """Progress columns of one tally row."""
     return (
@@ -105,18 +98,95 @@ def progress(row) -> Progress:
     )
 
 
-def batch_totals(batch: Batch, now: datetime | None = None) -> Progress:
+# A batch's figures: from its district rows ----------------------------------------------------------------
+
+
+def district_overdue(now: datetime):
+    """Overdue open assessments of one district row: all of its open ones once its latest due date has passed,
+    none before its earliest; only a district whose due dates straddle `now` counts its hospitals' rows."""
+    straddling = (
+        sa.select(sa.func.coalesce(sa.func.sum(overdue(now)), 0))
+        .where(T.batch_id == D.batch_id, T.district == D.district)
+        .scalar_subquery()
+    )
+    return sa.case((D.open == 0, 0), (D.due_max < now, D.open), (D.due_min >= now, 0), else_=straddling)
+
+
+def _summed_districts(now: datetime) -> tuple:
+    """Progress columns summed over a batch's district rows."""
+    return (
+        *(sa.func.coalesce(sa.func.sum(getattr(D, n)), 0).label(n) for n in ("total", "decided", "on_time", "late")),
+        sa.func.coalesce(sa.func.sum(D.open), 0).label("open"),
+        sa.func.coalesce(sa.func.sum(district_overdue(now)), 0).label("overdue"),
+        sa.func.coalesce(sa.func.sum(D.closed), 0).label("closed"),
+        sa.func.max(D.due_max).label("due_at"),
+    )
+
+
+@dataclass
+class DistrictFigures:
+    """One district row of a batch: what the hospital table's count and order need to know of it."""
+
+    district: str
+    hospitals: int
+    hospitals_open: int
+    hospitals_late: int
+    open: int
+    due_min: datetime
+    due_max: datetime
+
+
+@dataclass
+class BatchFigures:
+    totals: Progress
+    districts: list[DistrictFigures]
+
+    @property
+    def names(self) -> list[str]:
+        """The districts of the batch's hospitals, for the filter."""
+        return [d.district for d in self.districts]
+
+    def within(self, district: str) -> list[DistrictFigures]:
+        return [d for d in self.districts if not district or d.district == district]
+
+
+def batch_figures(batch: Batch, now: datetime | None = None) -> BatchFigures:
+    """The batch's totals and districts, in one read of its district rows (as many as districts)."""
     now = now or timeutil.utcnow()
-    return progress(db.session.execute(sa.select(*summed(now)).where(T.batch_id == batch.id)).one())
+    rows = db.session.execute(
+        sa.select(D, district_overdue(now).label("overdue")).where(D.batch_id == batch.id).order_by(D.district)
+    ).all()
+    counts = {name: sum(getattr(row.AssessmentDistrictTally, name) for row in rows) for name in tally.COUNTS}
+    totals = Progress(
+        **{name: counts[name] for name in ("total", "decided", "on_time", "late", "open", "closed")},
+        overdue=sum(row.overdue for row in rows),
+        due_at=max((row.AssessmentDistrictTally.due_max for row in rows), default=None),
+    )
+    return BatchFigures(totals, [_district(row.AssessmentDistrictTally) for row in rows])
+
+
+def _district(row: AssessmentDistrictTally) -> DistrictFigures:
+    return DistrictFigures(
+        row.district, row.hospitals, row.hospitals_open, row.hospitals_late, row.open, row.due_min, row.due_max
+    )
+
+
+def batch_totals(batch: Batch, now: datetime | None = None) -> Progress:
+    return batch_figures(batch, now).totals
 
 
 def totals_by_batch(batches, now: datetime | None = None) -> list[tuple[Batch, Progress]]:
-    """(batch, totals) for each of `batches`, in one grouped read."""
+    """(batch, totals) for each of `batches`, in one grouped read of their district rows."""
     now = now or timeutil.utcnow()
     ids = [b.id for b in batches]
-    rows = db.session.execute(sa.select(T.batch_id, *summed(now)).where(T.batch_id.in_(ids)).group_by(T.batch_id)).all()
+    rows = db.session.execute(
+        sa.select(D.batch_id, *_summed_districts(now)).where(D.batch_id.in_(ids)).group_by(D.batch_id)
+    ).all()
     by_id = {row.batch_id: progress(row) for row in rows}
     return [(b, by_id.get(b.id, Progress())) for b in batches]
+
+
+# The hospital table: read in the order of an index, counted from the district rows --------------------------
 
 
 @dataclass
@@ -132,55 +202,92 @@ class HospitalFilters:
         return cls(district=(args.get("district") or "").strip()[:16], only=only if only in cls.ONLY else "")
 
 
+TIES = (T.district, T.name, T.hospital_id)  # the hospital's district and name, copied into the tally row
+
+
+def table_order(districts: list[DistrictFigures], now: datetime) -> tuple:
+    """Most overdue first, then most late, by district and name. Once every open assessment shown is past due,
+    overdue equals open, and while none is due it is 0: both orders are indexes of the tally (models.py), so a
+    page reads its own rows. Only when due dates straddle `now` is every row's overdue worked out and sorted."""
+    if all(d.open == 0 or d.due_max < now for d in districts):
+        return (T.open.desc(), T.late.desc(), *TIES)
+    if all(d.open == 0 or d.due_min >= now for d in districts):
+        return (T.late.desc(), *TIES)
+    return (sa.desc(overdue(now)), T.late.desc(), *TIES)
+
+
+def _conditions(batch: Batch, filters: HospitalFilters, districts: list[DistrictFigures], now: datetime) -> list:
+    conditions = [T.batch_id == batch.id]
+    if filters.district:
+        conditions.append(T.district == filters.district)
+    if filters.only == "overdue":
+        conditions.append(T.open > 0)
+        if not all(d.due_max < now for d in districts):  # else every row's due dates have passed
+            conditions.append(T.due_min < now)  # a column the ordered indexes lack: each row is read
+    elif filters.only == "late":
+        conditions.append(T.late > 0)
+    return conditions
+
+
+def _count(districts: list[DistrictFigures], filters: HospitalFilters, now: datetime) -> int | None:
+    """The hospitals the filters keep, from the district rows; None when due dates straddle `now`."""
+    if filters.only == "late":
+        return sum(d.hospitals_late for d in districts)
+    if filters.only == "overdue":
+        counts = [d.hospitals_open if d.due_max < now else 0 if d.due_min >= now else None for d in districts]
+        return None if None in counts else sum(counts)
+    return sum(d.hospitals for d in districts)
+
+
 def batch_compliance(
-    batch: Batch, filters: HospitalFilters, page: int, per_page: int, now: datetime | None = None
+    batch: Batch,
+    filters: HospitalFilters,
+    page: int,
+    per_page: int,
+    now: datetime | None = None,
+    figures: BatchFigures | None = None,
 ) -> RowsPage:
     """A page of (hospital, Progress) of the batch: most overdue first, then most late, by district and name."""
     now = now or timeutil.utcnow()
-    query = _hospital_rows(batch, filters, now).order_by(
-        sa.desc("overdue"), T.late.desc(), Hospital.district, Hospital.name, Hospital.id
+    figures = figures or batch_figures(batch, now)
+    districts = figures.within(filters.district)
+    conditions = _conditions(batch, filters, districts, now)
+    total = _count(districts, filters, now)
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(T).where(*conditions))
+    page = clamp(page, per_page, total)
+    if not total:
+        return RowsPage([], page, per_page, total)
+    order = table_order(districts, now)
+    # The page's hospitals first, from the index alone; then only their rows, named by id so that no plan
+    # reads the whole hospital table to join 50 of them.
+    ids = db.session.scalars(
+        sa.select(T.hospital_id).where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    rows = db.session.execute(
+        _hospital_rows(now).where(T.batch_id == batch.id, T.hospital_id.in_(ids), Hospital.id.in_(ids))
     )
-    result = paginate_rows(query, page, per_page)
-    result.items = [(row.Hospital, progress(row)) for row in result.items]
-    return result
+    by_id = {row.Hospital.id: (row.Hospital, progress(row)) for row in rows}
+    return RowsPage([by_id[i] for i in ids if i in by_id], page, per_page, total)  # (a row gone in between)
 
 
 def all_hospitals(batch: Batch, now: datetime | None = None) -> list[tuple[Hospital, Progress]]:
     """Every hospital of the batch, for the export."""
     now = now or timeutil.utcnow()
-    query = _hospital_rows(batch, HospitalFilters(), now).order_by(
-        sa.desc("overdue"), T.late.desc(), Hospital.district, Hospital.name, Hospital.id
-    )
+    order = table_order(batch_figures(batch, now).districts, now)
+    query = _hospital_rows(now).where(T.batch_id == batch.id).order_by(*order)
     return [(row.Hospital, progress(row)) for row in db.session.execute(query)]
 
 
-def _hospital_rows(batch: Batch, filters: HospitalFilters, now: datetime) -> sa.Select:
-    query = sa.select(Hospital, *single(now)).join(T, T.hospital_id == Hospital.id).where(T.batch_id == batch.id)
-    if filters.district:
-        query = query.where(Hospital.district == filters.district)
-    if filters.only == "overdue":
-        query = query.where(T.open > 0, T.due_min < now)
-    elif filters.only == "late":
-        query = query.where(T.late > 0)
-    return query
-
-
-def districts(batch: Batch) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Hospital.district)
-            .join(T, T.hospital_id == Hospital.id)
-            .where(T.batch_id == batch.id)
-            .distinct()
-            .order_by(Hospital.district)
-        )
-    )
+def _hospital_rows(now: datetime) -> sa.Select:
+    return sa.select(Hospital, *single(now)).join(T, T.hospital_id == Hospital.id)
 
 
 def overdue_items(batch: Batch, now: datetime | None = None, limit: int | None = None):
     """(assessment, hospital, entry) rows overdue, by district, hospital and product.
 
-    With a limit, the hospitals are picked from the tally first, so only their assessments are read."""
+    With a limit, the hospitals are picked from the tally first (in the order of its index of hospitals with
+    open assessments), so only their assessments are read."""
     from portal.catalogue.models import Entry
 
     now = now or timeutil.utcnow()
@@ -196,9 +303,8 @@ def overdue_items(batch: Batch, now: datetime | None = None, limit: int | None =
     hospital_ids, counted = [], 0
     late_hospitals = (
         sa.select(T.hospital_id, overdue(now).label("overdue"))
-        .join(Hospital, Hospital.id == T.hospital_id)
         .where(T.batch_id == batch.id, T.open > 0, T.due_min < now, overdue(now) > 0)
-        .order_by(Hospital.district, Hospital.name, Hospital.id)
+        .order_by(*TIES)
         .limit(limit)  # each has at least one overdue item
     )
     for hospital_id, count in db.session.execute(late_hospitals):
@@ -230,25 +336,36 @@ def hospital_updates(hospital_id: int, now: datetime | None = None, *, open_only
 
 def status_rows(catalogue: Catalogue | None, batch_name: str | None, now: datetime | None = None) -> list[dict]:
     """`flask assessments status`: per hospital over the selected batches. due_at is the earliest due date of
-    the hospital's open assessments, or the latest due date when nothing is open."""
-    now = now or timeutil.utcnow()
-    next_due = sa.func.min(sa.case((T.open > 0, T.due_min))).label("next_due")
-    query = (
-        sa.select(Hospital.name, Hospital.district, next_due, *summed(now))
-        .join(T, T.hospital_id == Hospital.id)
-        .join(Batch, Batch.id == T.batch_id)
-        .group_by(Hospital.id, Hospital.name, Hospital.district)
-        .order_by(Hospital.district, Hospital.name)
+    the hospital's open assessments, or the latest due date when nothing is open.
+
+    Every hospital is a line of the report, so it reads each one's tally rows; only what it prints (no overdue
+    count, which could mean counting assessments), and the batch only when it filters on it."""
+    counts = (sa.func.sum(getattr(T, name)).label(name) for name in ("total", "decided", "on_time", "late", "open"))
+    query = (  # the tally rows carry the hospital's name and district: no join to the hospitals
+        sa.select(
+            T.name,
+            T.district,
+            sa.func.min(sa.case((T.open > 0, T.due_min))).label("next_due"),
+            sa.func.max(T.due_max).label("due_at"),
+            *counts,
+        )
+        .group_by(T.hospital_id, T.name, T.district)
+        .order_by(T.district, T.name)
     )
+    if catalogue is not None or batch_name:
+        query = query.join(Batch, Batch.id == T.batch_id)
     if catalogue is not None:
         query = query.where(Batch.catalogue_id == catalogue.id)
     if batch_name:
         query = query.where(Batch.name == batch_name)
-    return [_status(row) for row in db.session.execute(query)]
+    shown: dict = {}  # a batch's hospitals share its due date: format each date once
+    return [_status(row, shown) for row in db.session.execute(query)]
 
 
-def _status(row) -> dict:
+def _status(row, shown: dict) -> dict:
     due = _aware(row.next_due) or row.due_at
+    if due not in shown:
+        shown[due] = timeutil.to_shanghai(due).isoformat(timespec="seconds") if due else None
     return {
         "hospital": row.name,
         "district": row.district,
@@ -257,7 +374,7 @@ def _status(row) -> dict:
         "on_time": row.on_time,
         "late": row.late,
         "open": row.open,
-        "due_at": timeutil.to_shanghai(due).isoformat(timespec="seconds") if due else None,
+        "due_at": shown[due],
     }
 
 

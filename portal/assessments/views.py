@@ -283,17 +283,18 @@ def compliance_batch(batch_id):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
     filters = compliance.HospitalFilters.parse(request.args)
-    totals = compliance.batch_totals(batch, now)
+    figures = compliance.batch_figures(batch, now)
+    totals = figures.totals
+    page, per_page = request.args.get("page", 1, type=int), current_app.config["PORTAL_PAGE_SIZE"]
     return render_template(
         "assessments/compliance_batch.html",
         batch=batch,
         totals=totals,
-        hospitals=compliance.batch_compliance(
-            batch, filters, request.args.get("page", 1, type=int), current_app.config["PORTAL_PAGE_SIZE"], now
-        ),
+        hospitals=compliance.batch_compliance(batch, filters, page, per_page, now, figures=figures),
         filters=filters,
-        districts=compliance.districts(batch),
-        overdue=compliance.overdue_items(batch, now, limit=OVERDUE_SHOWN),
+        districts=figures.names,
+        # Nothing overdue (the batch is still running): no list to look for.
+        overdue=compliance.overdue_items(batch, now, limit=OVERDUE_SHOWN) if totals.overdue else [],
         overdue_count=totals.overdue,
         now=now,
     )
