@@ -15,8 +15,7 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 from portal.catalogue.models import Entry, EntryStatus
-from portal.catalogue.services import delist_entry, save_catalogue
-from portal.core import timeutil
+from portal.catalogue.services import save_catalogue
 from portal.core.actors import COMMAND_LINE
 from portal.core.errors import DomainError, PermissionDenied
 from portal.core.outbox import ENTRY, IndexChange, queue
@@ -487,18 +486,3 @@ def test_entry_page_links_the_public_registration_certificate(client, db):
     response = client.get(link)
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert response.headers["Content-Disposition"].startswith("attachment")
-
-
-def test_entry_page_shows_the_entry_as_it_is_now(client, db, make_user):
-    """The page's content is remembered by the values it shows: after a delisting the same page shows the
-    notice and no longer offers the certificate (the product has no other listed entry)."""
-    seed_demo(out=lambda *a: None)
-    db.session.commit()
-    entry = db.session.scalar(db.select(Entry).order_by(Entry.id))
-    before = client.get(f"/entries/{entry.id}").get_data(as_text=True)
-    assert "下载注册证（PDF）" in before and "调出目录" not in before
-    reviewer = make_user(Role.REVIEWER, catalogues=[entry.catalogue])
-    delist_entry(reviewer, entry, reason="注册证已注销", delisted_on=timeutil.today_shanghai())
-    db.session.commit()
-    after = client.get(f"/entries/{entry.id}").get_data(as_text=True)
-    assert "调出目录" in after and "注册证已注销" in after and "下载注册证（PDF）" not in after
