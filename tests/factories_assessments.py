@@ -1,14 +1,20 @@
 """Factories for the assessment tests: published batches with entries, and the hospitals' queues."""
 
 import itertools
+import threading
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.assessments import services, tally
 from portal.assessments.creation import create_assessments
-from portal.assessments.models import Assessment
+from portal.assessments.models import Assessment, Outcome
 from portal.catalogue.models import Batch, Entry
 from portal.catalogue.services import entry_from_product
 from portal.core import timeutil
-from portal.directory.models import Company
+from portal.directory.models import Company, Hospital
 from portal.extensions import db
 from portal.products.models import DeviceClass, InnovativeReview, Product, ProductType
 from tests.conftest import make_uscc
@@ -101,3 +107,43 @@ def build_two_hospitals(make_catalogue, make_hospital, make_user) -> dict:
         "user_a": user_a,
         "user_b": user_b,
     }
+
+
+def recomputed_districts(where) -> sa.Select:
+    """A batch's district rows computed afresh from the assessments matching `where`: what the kept ones
+    (tally.py) must equal."""
+    pairs = tally.aggregate(where).subquery()
+    with_district = sa.select(pairs, Hospital.district).join(Hospital, Hospital.id == pairs.c.hospital_id).subquery()
+    return tally.district_aggregate(with_district)
+
+
+def decide_at_once(app_config, jobs: list[tuple[int, int]]) -> list[str]:
+    """Each (user id, assessment id) admitted from its own thread and app, all at the same moment, as
+    concurrent requests would; the errors, if any."""
+    errors = []
+    start = threading.Barrier(len(jobs))
+    workers = [create_app(app_config) for _ in jobs]  # built here: the threads only decide
+
+    def decide(worker, user_id, assessment_id):
+        try:
+            with worker.app_context():
+                try:
+                    actor = db.session.get(User, user_id)
+                    assessment = db.session.get(Assessment, assessment_id)
+                    start.wait(timeout=60)
+                    services.decide(actor, assessment, Outcome.ADMITTED)
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()  # this thread's app has its own pool: give its connections back
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+            start.abort()  # the others need not wait for this one
+
+    threads = [threading.Thread(target=decide, args=(w, *job)) for w, job in zip(workers, jobs, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    causes = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]  # the rest only followed
+    return [repr(e) for e in causes or errors]

@@ -24,7 +24,7 @@ from portal.assessments.models import (
 from portal.core import timeutil
 from portal.core.errors import DomainError, IllegalTransition, NotFound
 from portal.workflow import APPLICATION, ASSESSMENT, ApplicationState, AssessmentState, transition
-from tests.factories_assessments import add_batch, make_hospital_user
+from tests.factories_assessments import add_batch, make_hospital_user, recomputed_districts
 
 SETTINGS = settings(
     max_examples=50,
@@ -116,7 +116,7 @@ def _stored_districts(db, batch):
 
 
 def _recomputed_districts(db, batch):
-    rows = db.session.execute(tally.recomputed_districts(Assessment.batch_id == batch.id))
+    rows = db.session.execute(recomputed_districts(Assessment.batch_id == batch.id))
     return {r.district: tuple(getattr(r, n) for n in DISTRICT_COUNTS) for r in rows}
 
 

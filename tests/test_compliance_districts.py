@@ -2,14 +2,13 @@
 of the assessments through everything that changes them, and the hospital table read in index order shows
 what a grouping of the assessments would, in every phase of a batch (running, past due, straddling)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal import create_app
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.accounts.system import system_actor
 from portal.assessments import compliance, services, tally
 from portal.assessments.creation import create_assessments
@@ -22,7 +21,15 @@ from portal.directory.services import import_hospitals, save_hospital
 from portal.extensions import db as _db
 from portal.workflow import AssessmentState
 from tests.factories_adoption import days_ago, write_xlsx
-from tests.factories_assessments import add_batch, assessments_of, entries_of, make_hospital_user, publish
+from tests.factories_assessments import (
+    add_batch,
+    assessments_of,
+    decide_at_once,
+    entries_of,
+    make_hospital_user,
+    publish,
+    recomputed_districts,
+)
 
 DISTRICTS = ("宝山区", "徐汇区", "浦东新区")
 OPEN = (AssessmentState.PENDING, AssessmentState.IN_REVIEW)
@@ -49,7 +56,7 @@ NAMES = (*tally.HOSPITAL_COUNTS, *tally.COUNTS)
 def _check_districts(db, batch) -> None:
     kept = db.session.scalars(db.select(AssessmentDistrictTally).where(AssessmentDistrictTally.batch_id == batch.id))
     kept = {d.district: d for d in kept}
-    fresh = {r.district: r for r in db.session.execute(tally.recomputed_districts(Assessment.batch_id == batch.id))}
+    fresh = {r.district: r for r in db.session.execute(recomputed_districts(Assessment.batch_id == batch.id))}
     assert {k: tuple(getattr(d, n) for n in NAMES) for k, d in kept.items()} == {
         k: tuple(getattr(r, n) for n in NAMES) for k, r in fresh.items()
     }
@@ -184,32 +191,7 @@ def test_concurrent_decisions_of_one_district_all_count(db, app_config, make_cat
     users = [make_hospital_user(make_user, h) for h in hospitals]
     batch = publish(make_catalogue(), entries=2, days_ago=40)
     jobs = [(u.id, assessments_of(h, batch)[0].id) for u, h in zip(users, hospitals, strict=True)]
-    errors = []
-    start = threading.Barrier(len(jobs))
-    workers = [create_app(app_config) for _ in jobs]  # built here: the threads only decide
-
-    def decide(worker, user_id, assessment_id):
-        try:
-            with worker.app_context():
-                try:
-                    actor = _db.session.get(User, user_id)
-                    assessment = _db.session.get(Assessment, assessment_id)
-                    start.wait(timeout=60)
-                    services.decide(actor, assessment, Outcome.ADMITTED)
-                    _db.session.commit()
-                finally:
-                    _db.session.remove()
-                    _db.engine.dispose()
-        except Exception as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-            start.abort()
-
-    threads = [threading.Thread(target=decide, args=(w, *job)) for w, job in zip(workers, jobs, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    assert errors == [], [repr(e) for e in errors if not isinstance(e, threading.BrokenBarrierError)]
+    assert decide_at_once(app_config, jobs) == []
     _check(db, batch)
     baoshan = compliance.batch_figures(batch).districts[0]
     assert (baoshan.district, baoshan.hospitals, baoshan.hospitals_late) == ("宝山区", 4, 4)

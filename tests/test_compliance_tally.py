@@ -1,11 +1,9 @@
 """The compliance tally: exact counts under concurrent decisions, overdue across due dates, paged hospital table."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 
-from portal import create_app
 from portal.accounts.models import Role
 from portal.assessments import compliance, services, tally
 from portal.assessments.creation import create_assessments
@@ -13,7 +11,14 @@ from portal.assessments.models import Assessment, AssessmentTally, Outcome
 from portal.core import timeutil
 from portal.extensions import db as _db
 from tests.conftest import login
-from tests.factories_assessments import add_batch, assessments_of, entries_of, make_hospital_user, publish
+from tests.factories_assessments import (
+    add_batch,
+    assessments_of,
+    decide_at_once,
+    entries_of,
+    make_hospital_user,
+    publish,
+)
 
 
 def _stored(db, batch):
@@ -31,34 +36,7 @@ def test_concurrent_decisions_of_one_hospital_all_count(db, app_config, make_cat
     user = make_hospital_user(make_user, hospital)
     batch = publish(make_catalogue(), entries=4)
     ids = [a.id for a in assessments_of(hospital, batch)]
-    user_id = user.id
-    errors = []
-    start = threading.Barrier(len(ids))
-
-    workers = [create_app(app_config) for _ in ids]  # built here: the threads only decide
-
-    def decide(worker, assessment_id):
-        try:
-            with worker.app_context():
-                try:
-                    actor = _db.session.get(type(user), user_id)
-                    assessment = _db.session.get(Assessment, assessment_id)
-                    start.wait(timeout=60)
-                    services.decide(actor, assessment, Outcome.ADMITTED)
-                    _db.session.commit()
-                finally:
-                    _db.session.remove()
-                    _db.engine.dispose()  # this thread's app has its own pool: give its connections back
-        except Exception as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-            start.abort()  # the others need not wait for this one
-
-    threads = [threading.Thread(target=decide, args=(w, i)) for w, i in zip(workers, ids, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    assert errors == [], [repr(e) for e in errors if not isinstance(e, threading.BrokenBarrierError)]
+    assert decide_at_once(app_config, [(user.id, i) for i in ids]) == []
     db.session.expire_all()
     assert _stored(db, batch)[hospital.id][:2] == (4, 4)
     assert _stored(db, batch) == _recomputed(db, batch)

@@ -68,7 +68,13 @@ def overdue(now: datetime):
         )
         .scalar_subquery()
     )
-    return sa.case((T.open == 0, 0), (T.due_max < now, T.open), (T.due_min >= now, 0), else_=straddling)
+    return _overdue_of(T, now, straddling)
+
+
+def _overdue_of(tally, now: datetime, straddling):
+    """A tally row's overdue open assessments: all of its open ones once its latest due date has passed, none
+    before its earliest, else `straddling` (counted one by one)."""
+    return sa.case((tally.open == 0, 0), (tally.due_max < now, tally.open), (tally.due_min >= now, 0), else_=straddling)
 
 
 def single(now: datetime) -> tuple:
@@ -102,14 +108,14 @@ def progress(row) -> Progress:
 
 
 def district_overdue(now: datetime):
-    """Overdue open assessments of one district row: all of its open ones once its latest due date has passed,
-    none before its earliest; only a district whose due dates straddle `now` counts its hospitals' rows."""
+    """Overdue open assessments of one district row (_overdue_of); only a district whose due dates straddle
+    `now` counts its hospitals' rows."""
     straddling = (
         sa.select(sa.func.coalesce(sa.func.sum(overdue(now)), 0))
         .where(T.batch_id == D.batch_id, T.district == D.district)
         .scalar_subquery()
     )
-    return sa.case((D.open == 0, 0), (D.due_max < now, D.open), (D.due_min >= now, 0), else_=straddling)
+    return _overdue_of(D, now, straddling)
 
 
 def _summed_districts(now: datetime) -> tuple:
@@ -269,6 +275,28 @@ def batch_compliance(
     )
     by_id = {row.Hospital.id: (row.Hospital, progress(row)) for row in rows}
     return RowsPage([by_id[i] for i in ids if i in by_id], page, per_page, total)  # (a row gone in between)
+
+
+@dataclass
+class BatchPage:
+    totals: Progress
+    districts: list[str]  # of the batch's hospitals, for the filter
+    hospitals: RowsPage  # of (hospital, Progress)
+    overdue: list  # the first overdue items (overdue_items)
+
+
+def batch_page(
+    batch: Batch, filters: HospitalFilters, page: int, per_page: int, *, overdue_shown: int, now: datetime
+) -> BatchPage:
+    """What a batch's compliance page shows, its district rows read once for the totals, the district filter
+    and the table's count and order; the overdue list is not looked for while nothing is overdue."""
+    figures = batch_figures(batch, now)
+    return BatchPage(
+        figures.totals,
+        figures.names,
+        batch_compliance(batch, filters, page, per_page, now, figures=figures),
+        overdue_items(batch, now, limit=overdue_shown) if figures.totals.overdue else [],
+    )
 
 
 def all_hospitals(batch: Batch, now: datetime | None = None) -> list[tuple[Hospital, Progress]]:

@@ -71,6 +71,13 @@ class _Delta:
         self.due_min, self.due_max = min(self.due_min, due_min), max(self.due_max, due_max)
 
 
+def _slot(deltas: dict, key, due_min, due_max) -> _Delta:
+    """The delta of `key` in `deltas`, its due dates widened to take in due_min..due_max."""
+    item = deltas.setdefault(key, _Delta(due_min, due_max))
+    item.widen(due_min, due_max)
+    return item
+
+
 def _before(obj, name):
     """The committed value of an attribute (active_history guarantees it was loaded)."""
     history = inspect(obj).attrs[name].history
@@ -105,9 +112,7 @@ def _renamed_or_moved(hospital: Hospital) -> bool:
 def _deltas(changes) -> dict[tuple[int, int], _Delta]:
     deltas: dict[tuple[int, int], _Delta] = {}
     for a, state, is_late, sign in changes:
-        item = deltas.setdefault((a.batch_id, a.hospital_id), _Delta(a.due_at, a.due_at))
-        item.widen(a.due_at, a.due_at)
-        item.add(contribution(state, is_late), sign)
+        _slot(deltas, (a.batch_id, a.hospital_id), a.due_at, a.due_at).add(contribution(state, is_late), sign)
     return deltas
 
 
@@ -146,8 +151,7 @@ def _apply_pairs(connection, deltas: dict, districts: dict) -> None:
         old = (new.total - counts["total"], new.open - counts["open"], new.late - counts["late"])
         if new.total <= 0:  # assessments deleted: a pair left with none has no row
             connection.execute(T.__table__.delete().where(T.batch_id == batch_id, T.hospital_id == hospital_id))
-        target = districts.setdefault((batch_id, new.district), _Delta(item.due_min, item.due_max))
-        target.widen(item.due_min, item.due_max)
+        target = _slot(districts, (batch_id, new.district), item.due_min, item.due_max)
         target.add(counts)
         target.add(hospital_flags(new.total, new.open, new.late))
         target.add(hospital_flags(*old), -1)
@@ -164,9 +168,7 @@ def _follow_hospital(connection, hospital_id: int, districts: dict) -> None:
     for row in moved:
         values = {name: getattr(row, name) for name in COUNTS} | hospital_flags(row.total, row.open, row.late)
         for district, sign in ((row.district, -1), (hospital.district, +1)):
-            target = districts.setdefault((row.batch_id, district), _Delta(row.due_min, row.due_max))
-            target.widen(row.due_min, row.due_max)
-            target.add(values, sign)
+            _slot(districts, (row.batch_id, district), row.due_min, row.due_max).add(values, sign)
     connection.execute(
         T.__table__.update()
         .where(T.hospital_id == hospital_id, sa.or_(T.district != hospital.district, T.name != hospital.name))
@@ -184,9 +186,7 @@ def _settle(session: Session) -> None:
     merged: dict[tuple[int, str], _Delta] = {}
     for _savepoint, districts in gathered:
         for key, item in districts.items():
-            target = merged.setdefault(key, _Delta(item.due_min, item.due_max))
-            target.widen(item.due_min, item.due_max)
-            target.add(item.counts)
+            _slot(merged, key, item.due_min, item.due_max).add(item.counts)
     if merged:
         _apply_districts(session.connection(), merged)
 
@@ -287,15 +287,6 @@ def district_aggregate(pairs) -> sa.Select:
         sa.func.min(pairs.c.due_min).label("due_min"),
         sa.func.max(pairs.c.due_max).label("due_max"),
     ).group_by(pairs.c.batch_id, pairs.c.district)
-
-
-def recomputed_districts(where) -> sa.Select:
-    """District rows computed afresh from the assessments matching `where` (a check on the kept ones)."""
-    pairs = aggregate(where).subquery()
-    with_district = (
-        sa.select(pairs, Hospital.district).join(Hospital, Hospital.id == pairs.c.hospital_id).subquery()
-    )
-    return district_aggregate(with_district)
 
 
 def refresh_batch(session: Session, batch_id: int) -> None:

@@ -74,19 +74,19 @@ def _queue_row(row: QueueRow, checked: bool) -> Markup:
 
 # The filter form shows the filters and the hospital's batches; the lists it offers are constants.
 QUEUE_FILTER_FORMS = FragmentMemo("assessments/_queue_filters.html", size=1024)
+_FILTER_CHOICES = {
+    "key_areas": KEY_AREAS,
+    "departments": DEPARTMENTS,
+    "state_filters": services.STATE_FILTERS,
+    "sorts": services.SORTS,
+}
 
 
 def _filter_form(filters: services.QueueFilters, updates) -> Markup:
     batches = tuple((batch.id, batch.catalogue.name, batch.name) for batch, _ in updates)
-    context = {
-        "filters": filters,
-        "updates": updates,
-        "key_areas": KEY_AREAS,
-        "departments": DEPARTMENTS,
-        "state_filters": services.STATE_FILTERS,
-        "sorts": services.SORTS,
-    }
-    return QUEUE_FILTER_FORMS((astuple(filters), batches), lambda: context)
+    return QUEUE_FILTER_FORMS(
+        (astuple(filters), batches), lambda: {"filters": filters, "batches": batches, **_FILTER_CHOICES}
+    )
 
 
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
@@ -283,19 +283,23 @@ def compliance_batch(batch_id):
     batch = _batch_for_compliance(batch_id)
     now = timeutil.utcnow()
     filters = compliance.HospitalFilters.parse(request.args)
-    figures = compliance.batch_figures(batch, now)
-    totals = figures.totals
-    page, per_page = request.args.get("page", 1, type=int), current_app.config["PORTAL_PAGE_SIZE"]
+    page = compliance.batch_page(
+        batch,
+        filters,
+        request.args.get("page", 1, type=int),
+        current_app.config["PORTAL_PAGE_SIZE"],
+        overdue_shown=OVERDUE_SHOWN,
+        now=now,
+    )
     return render_template(
         "assessments/compliance_batch.html",
         batch=batch,
-        totals=totals,
-        hospitals=compliance.batch_compliance(batch, filters, page, per_page, now, figures=figures),
+        totals=page.totals,
+        hospitals=page.hospitals,
         filters=filters,
-        districts=figures.names,
-        # Nothing overdue (the batch is still running): no list to look for.
-        overdue=compliance.overdue_items(batch, now, limit=OVERDUE_SHOWN) if totals.overdue else [],
-        overdue_count=totals.overdue,
+        districts=page.districts,
+        overdue=page.overdue,
+        overdue_count=page.totals.overdue,
         now=now,
     )
 

@@ -3,7 +3,8 @@
 A fragment's key is everything it reads (the caller's job: pass the row values, not an object whose other
 attributes the template might reach), so a remembered fragment is never stale and nothing has to invalidate
 it. Per process, bounded; the oldest entries make room. Rendering a table row costs tens of microseconds of
-Jinja, looking it up one dictionary read.
+Jinja, looking it up one dictionary read. Used by the queue's rows and filter form, the entry page and the
+search pages' result section.
 """
 
 import threading
@@ -25,9 +26,15 @@ class FragmentMemo:
         key = (request.script_root, key)  # links inside the fragment depend on where the app is mounted
         html = self._rendered.get(key)
         if html is None:
-            html = Markup(current_app.jinja_env.get_template(self.template).render(**context()))  # noqa: S704
+            html = self.render(context())
             with self._lock:
                 while len(self._rendered) >= self.size:
                     del self._rendered[next(iter(self._rendered))]
                 self._rendered[key] = html
         return html
+
+    def render(self, context: dict) -> Markup:
+        """The fragment rendered afresh, not remembered (for content no key can name). Only `context` and the
+        app's globals and filters reach the template, not the request's context processors (who is logged
+        in): a remembered fragment cannot show what its key leaves out."""
+        return Markup(current_app.jinja_env.get_template(self.template).render(**context))  # noqa: S704

@@ -154,7 +154,7 @@ def _caches_for(path: str, generation: int) -> dict:
     with _shared_lock:
         held = _shared.get(path)
         if held is None or held[0] != generation:
-            held = (generation, {"columns": {}, "filters": {}})
+            held = (generation, {"columns": {}, "filters": {}, "generation": (path, generation)})
             _shared[path] = held
         return held[1]
 

@@ -156,10 +156,8 @@ class Ranked:
 def scored_matches(s, q: Q.Query) -> dict[int, float]:
     """{docnum: score} of every document `q` matches (deleted ones left out), segment by segment as
     Whoosh's collectors walk them, from the matcher tree they would walk (postings.py)."""
-    context = s.context()
     found: dict[int, float] = {}
-    for sub, offset in s.leaf_searchers():
-        part = postings.scores(q.matcher(sub, context))
+    for part, offset in _per_segment(s, q, postings.scores):
         found.update({d + offset: v for d, v in part.items()} if offset else part)
     return found
 
@@ -191,12 +189,17 @@ def by_date(s, q: Q.Query, allowed: set[int], limit: int | None) -> Ranked:
 
 
 def _matching_ids(s, q: Q.Query) -> set[int]:
-    context = s.context()
     found: set[int] = set()
-    for sub, offset in s.leaf_searchers():
-        part = postings.ids(q.matcher(sub, context))
+    for part, offset in _per_segment(s, q, postings.ids):
         found |= {d + offset for d in part} if offset else part
     return found
+
+
+def _per_segment(s, q: Q.Query, read):
+    """(what `read` finds in a segment's matcher of `q`, the segment's first document number), per segment."""
+    context = s.context()
+    for sub, offset in s.leaf_searchers():
+        yield read(q.matcher(sub, context)), offset
 
 
 def _date_order(s) -> list[int]:

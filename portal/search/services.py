@@ -60,8 +60,8 @@ class SearchPage(PageNumbers):
     marks: list[str] = field(default_factory=list)
     fallback: bool = False  # the index was unavailable: database substring search, no facets
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # see _labels()
-    # Kept while the index generation lasts (None: not from the index): pages rendered from this result.
-    fragments: dict | None = field(default=None, repr=False)
+    # The index generation it was read from (None: not from the index): what a rendering of it is kept by.
+    generation: tuple | None = field(default=None, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def _search_index(text, filters, page, per_page, sort, want_facets, suggest) -> 
         suggestions=suggestions,
         marks=needles(text, synonyms),
         labels=labels,
-        fragments=s._portal_caches.setdefault("fragments", {}),
+        generation=s._portal_caches["generation"],
     )
 
 

@@ -3,11 +3,11 @@ synonym pages."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.accounts.models import Role
 from portal.catalogue.services import get_by_code, published_batches
 from portal.core.access import PUBLIC, public, roles
+from portal.core.fragments import FragmentMemo
 from portal.core.unit import perform, submit
 from portal.core.web import found
 from portal.search import query as search_query
@@ -30,9 +30,9 @@ ACCESS = {
 }
 
 
-# Rendered result sections kept per index generation: the section is public and depends only on the URL,
-# the index and the synonyms, and rendering it (facet links, highlighted rows) costs more than the search.
-FRAGMENT_CACHE_SIZE = 64
+# Rendered result sections, remembered by index generation, URL and synonyms: the section is public and
+# depends only on those, and rendering it (facet links, highlighted rows) costs more than the search.
+SEARCH_SECTIONS = FragmentMemo("search/_search.html", size=64)
 
 
 def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str, str], **context):
@@ -41,16 +41,16 @@ def render_search(template: str, endpoint: str, view_args: dict, fixed: dict[str
     result = services.search_entries(
         wanted["text"], wanted["filters"], page=wanted["page"], per_page=web.PER_PAGE_WEB, sort=wanted["sort"]
     )
-    arguments = tuple(request.args.items(multi=True))
-    key = (endpoint, tuple(sorted(view_args.items())), arguments, search_query.synonyms_stamp())
-    cache = result.fragments if result.fragments is not None else {}
-    body = cache.get(key)
-    if body is None:
-        html = render_template("search/_search.html", **_section(result, wanted, endpoint, view_args, fixed))
-        body = Markup(html)  # noqa: S704  (rendered by the autoescaping template above)
-        if len(cache) >= FRAGMENT_CACHE_SIZE:
-            cache.clear()
-        cache[key] = body
+
+    def section() -> dict:
+        return {**_section(result, wanted, endpoint, view_args, fixed), "request": request}
+
+    if result.generation is None:  # read from the database while the index is unavailable: not remembered
+        body = SEARCH_SECTIONS.render(section())
+    else:
+        arguments = tuple(request.args.items(multi=True))
+        key = (result.generation, endpoint, tuple(sorted(view_args.items())), arguments, search_query.synonyms_stamp())
+        body = SEARCH_SECTIONS(key, section)
     return render_template(template, search_body=body, wanted=wanted, **context)
 
 
