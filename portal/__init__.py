@@ -104,7 +104,7 @@ def _register_hooks(app: Flask) -> None:
     from portal import search
     from portal.admin import audit_labels as labels
     from portal.assessments import tally
-    from portal.core import errors_web, filters
+    from portal.core import dataversion, errors_web, filters
     from portal.core.access import require_login
     from portal.core.inputs import reject_nul
     from portal.core.security import set_security_headers
@@ -117,6 +117,8 @@ def _register_hooks(app: Flask) -> None:
     search.register(app)
     tally.install()
     labels.register(app)
+    with app.app_context():
+        dataversion.install(db.engine)
 
 
 def _register_cli(app: Flask) -> None:

@@ -13,6 +13,7 @@ from portal.applications.models import Application, Submission  # noqa: F401
 from portal.assessments.models import Assessment, AssessmentEvent, Reminder  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.catalogue.models import Batch, Catalogue, Entry  # noqa: F401
+from portal.core.dataversion import DataVersion  # noqa: F401
 from portal.core.outbox import IndexChange  # noqa: F401
 from portal.directory.models import Company, Hospital  # noqa: F401
 from portal.matchmaking.models import Match, MatchSession, Meeting, Need, SessionAttendance, SessionSignup  # noqa: F401

@@ -64,3 +64,22 @@ def test_hospital_clears_items_from_its_queue(demo, live_server, page):
     page.goto(live_server + "/")
     assert int(_progress(page)) == before + 2
     assert f"已完成 {before + 2} / 11 项" in page.locator("main").inner_text()
+
+
+def test_hospital_marks_ticked_items_not_applicable(demo, live_server, page):
+    """The bulk form's CSRF token sits outside the remembered queue content (tied to the form by its `form`
+    attribute); the browser must still send it, or the server refuses the action."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("邮箱").fill("hospital@demo.xinyou.cn")
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/assessments?state=open")
+    ticked = page.locator('input[name="ids"]').first
+    name = ticked.get_attribute("aria-label").removeprefix("选择 ")
+    ticked.check()
+    page.get_by_label("不适用理由").fill("本院未开设相关科室")
+    page.get_by_role("button", name="标记为不适用").click()
+    page.wait_for_load_state()
+    assert "已将 1 项标记为「不适用」" in page.content()
+    page.goto(f"{live_server}/assessments?state=decided&per_page=200")
+    assert page.get_by_role("link", name=name, exact=True).count() == 1

@@ -1,7 +1,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import services, tokens
+from portal.accounts import frame, services, tokens
 from portal.accounts.forms import LoginForm, PasswordChangeForm, TokenForm
 from portal.accounts.models import Role
 from portal.core.access import ANY_USER, PUBLIC, public, roles, safe_next
@@ -10,6 +10,8 @@ from portal.core.unit import perform, submit
 from portal.core.web import found
 
 bp = Blueprint("accounts", __name__)
+bp.add_app_template_global(frame.user_links)
+bp.add_app_template_global(frame.user_who)
 
 ACCESS = {
     "accounts.login": PUBLIC,

@@ -89,27 +89,35 @@ def _filter_form(filters: services.QueueFilters, updates) -> Markup:
     )
 
 
+# The page's content: the same for this user and these arguments until the next write or the next day.
+QUEUE_BODIES = FragmentMemo("assessments/_queue_body.html", size=128)
+
+
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
+    if bulk_form is None:
+        key = (current_user.id, tuple(request.args.items(multi=True)))
+        body = QUEUE_BODIES.for_data(key, _queue_context)
+    else:  # a refused bulk action: its errors and ticked rows are this request's own
+        body = QUEUE_BODIES.render(_queue_context(bulk_form, selected))
+    return render_template("assessments/queue.html", body=body), status
+
+
+def _queue_context(bulk_form: BulkForm | None = None, selected=()) -> dict:
     filters = services.parse_filters(request.args)
     updates = compliance.hospital_updates(current_user.hospital_id, open_only=False)
     per_page = parse_int(request.args.get("per_page"), high=200) or current_app.config["PORTAL_PAGE_SIZE"]
     page_number = parse_int(request.args.get("page"), high=100_000) or 1
-    page = queue_page(current_user, filters, page_number, per_page, updates=updates)
-    return (
-        render_template(
-            "assessments/queue.html",
-            page=page,
-            filters=filters,
-            queue_args=services.queue_args(request.args),
-            updates=updates,
-            filter_form=_filter_form(filters, updates),
-            bulk_form=bulk_form or BulkForm(formdata=None),
-            selected={int(i) for i in selected},
-            queue_row=_queue_row,
-            now=timeutil.utcnow(),
-        ),
-        status,
-    )
+    return {
+        "page": queue_page(current_user, filters, page_number, per_page, updates=updates),
+        "filters": filters,
+        "queue_args": services.queue_args(request.args),
+        "updates": updates,
+        "filter_form": _filter_form(filters, updates),
+        "bulk_form": bulk_form or BulkForm(formdata=None),
+        "selected": {int(i) for i in selected},
+        "queue_row": _queue_row,
+        "now": timeutil.utcnow(),
+    }
 
 
 @bp.route("/assessments")

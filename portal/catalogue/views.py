@@ -9,7 +9,7 @@ from portal.catalogue import forms, services
 from portal.catalogue.services import get_by_code
 from portal.core import timeutil
 from portal.core.access import PUBLIC, public, roles
-from portal.core.fragments import FragmentMemo
+from portal.core.fragments import FragmentMemo, Memo
 from portal.core.unit import submit
 from portal.core.web import found
 from portal.products.identifiers import IdentifierError, parse_registration_no
@@ -40,14 +40,16 @@ def history(code):
     return render_template("catalogue/history.html", catalogue=catalogue, rows=rows, delisted=delisted)
 
 
-# The page's content is a function of EntryPage.key; the frame (navigation, who is logged in) is not.
+# The page's content is a function of EntryPage.key; the frame (navigation, who is logged in) is not. The
+# read itself is the same for everyone until the next write.
 ENTRY_BODIES = FragmentMemo("catalogue/_entry.html", size=1024)
+ENTRY_PAGES = Memo(size=4096)
 
 
 @bp.route("/entries/<int:entry_id>")
 @public
 def entry(entry_id):
-    page = found(services.entry_page, entry_id)
+    page = ENTRY_PAGES.for_data((entry_id,), lambda: found(services.entry_page, entry_id))
     body = ENTRY_BODIES(page.key, lambda: _entry_context(page))
     return render_template("catalogue/entry.html", entry=page.entry, body=body)
 

@@ -6,6 +6,8 @@ never the reverse).
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from portal.extensions import db
 
 
@@ -16,6 +18,7 @@ class Board:
     stats: list = field(default_factory=list)  # (label, value, css hint)
     actions: list = field(default_factory=list)  # (label, url) next steps
     data: dict = field(default_factory=dict)  # whatever the area's partial needs
+    html: Markup | None = None  # the rest of the page already rendered (instead of partial and data)
 
 
 def count(query) -> int:

@@ -182,8 +182,10 @@ def seed_batches(counts, catalogues, now) -> dict[tuple[str, str], Batch]:
             )
             if "notice" in spec:
                 start, end = spec["notice"]
-                batch.notice_starts_at = now + timedelta(days=start)
-                batch.notice_ends_at = now + timedelta(days=end)
+                # Notices turn at midnight in Shanghai, as start_notice sets them (pages are remembered by day).
+                today = timeutil.today_shanghai(now)
+                batch.notice_starts_at = timeutil.start_of_day_shanghai(today + timedelta(days=start))
+                batch.notice_ends_at = timeutil.end_of_day_shanghai(today + timedelta(days=end))
             if spec["state"] is BatchState.PUBLISHED:
                 batch.published_at = now + timedelta(days=spec["published"])
                 batch.published_on = timeutil.today_shanghai(batch.published_at)

@@ -14,6 +14,7 @@ from portal.catalogue.batches import running_notices
 from portal.catalogue.models import Catalogue
 from portal.catalogue.services import catalogue_sizes
 from portal.core.board import Board, count
+from portal.core.fragments import FragmentMemo
 from portal.directory.models import Company, Hospital
 from portal.publishing.feeds import catalogue_updates
 from portal.review.home import reviewer_board
@@ -28,19 +29,22 @@ def _admin_board(user: User) -> Board:
 
 
 PUBLIC_UPDATES = 5
+# The same for every visitor: remembered until the next write or the next day (notices end at midnight).
+PUBLIC_FRONT = FragmentMemo("catalogue/_home.html", size=4)
 
 
 def _public_board(user) -> Board:
     """A visitor's front page: search, what is on public notice, the latest updates, the catalogues."""
-    return Board(
-        role="public",
-        partial="catalogue/_home.html",
-        data={
+
+    def context() -> dict:
+        data = {
             "catalogues": catalogue_sizes(user),
             "notices": running_notices(),
             "updates": catalogue_updates(limit=PUBLIC_UPDATES, entries=False),
-        },
-    )
+        }
+        return {"board": Board(role="public", data=data)}
+
+    return Board(role="public", html=PUBLIC_FRONT.for_data((), context))
 
 
 def dashboard_for(user) -> Board:

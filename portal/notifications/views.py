@@ -12,11 +12,6 @@ bp = Blueprint("notifications", __name__)
 ACCESS = {"notifications.index": ANY_USER, "notifications.read": ANY_USER}
 
 
-@bp.app_context_processor
-def _unread_notifications() -> dict:
-    return {"unread_notifications": services.unread_count(current_user) if current_user.is_authenticated else 0}
-
-
 @bp.route("/notifications")
 def index():
     page = db.paginate(services.notifications_query(current_user), per_page=30)
