@@ -34,6 +34,7 @@ _TABLE_EXISTS = {
     "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'data_version'",
     "postgresql": "SELECT to_regclass('data_version') IS NOT NULL",
 }
+_READ = "SELECT token FROM data_version WHERE id = 1"
 _BUMP = (
     "INSERT INTO data_version (id, token) VALUES (1, %(token)s) "
     "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
@@ -94,11 +95,9 @@ def install(engine: Engine) -> None:
         event.listen(engine, "rollback", _forget_write)
 
 
-_READ = sa.select(DataVersion.token).where(DataVersion.id == 1)
-
-
 def current() -> int | None:
-    """The token as this request first read it (None: no write recorded yet, remember nothing)."""
+    """The token as this request first read it (None: no write recorded yet, remember nothing). Read as
+    plain SQL on the session's connection: a compiled statement cost twice as much, on every page."""
     if "data_version" not in g:
-        g.data_version = db.session.execute(_READ).scalar()
+        g.data_version = db.session.connection().exec_driver_sql(_READ).scalar()
     return g.data_version
