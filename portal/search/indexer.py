@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.applications.models import Application
 from portal.catalogue.models import Entry
+from portal.core import dataversion
 from portal.core.outbox import APPLICATION, ENTRY
 from portal.extensions import db
 from portal.products.models import Product
@@ -210,13 +211,29 @@ def pending_count(app=None) -> int:
     return len(_unapplied_ids(app or current_app._get_current_object()))
 
 
+# Per index folder: (its cursor, the data token) when the log held nothing new for it. Log rows come with
+# writes and every write replaces the token, so while the token stands nothing can have been added.
+_quiet: dict[str, tuple] = {}
+
+
 def has_pending(app=None) -> bool:
-    """Asked before every search, so kept cheap: the cursor file is re-read only when it changed, and with no
-    gaps the question is one index probe ("any log row above high?") on a plain connection."""
+    """Asked before every search, so kept cheap: the cursor file is re-read only when it changed; within a
+    request, not asked again while the data token is the one it was last found quiet at; otherwise, with no
+    gaps, one index probe ("any log row above high?") on a plain connection."""
     folder = idx.current_dir(app or current_app._get_current_object())
     cursor = (cursor_file.load_cached(folder) if folder else None) or Cursor()
+    # Outside a request (the poller) the token would be remembered for the whole app context: not used.
+    token = dataversion.current() if has_request_context() else None
+    quiet = (cursor.high, tuple(map(tuple, cursor.gaps)), token)
+    if token is not None and _quiet.get(str(folder)) == quiet:
+        return False
     with db.engine.connect() as connection:
-        return journal.has_new(connection, cursor)
+        pending = journal.has_new(connection, cursor)
+    if not pending and token is not None:
+        if len(_quiet) > 16:  # one folder per rebuild: bounded all the same
+            _quiet.clear()
+        _quiet[str(folder)] = quiet
+    return pending
 
 
 def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
