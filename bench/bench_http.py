@@ -1,14 +1,15 @@
 """Benchmark: the portal's pages over HTTP against a bare Flask app served the same way (issue 16).
 
-    .venv/bin/python bench/bench_http.py [--seconds 10] [--connections 16]
+    .venv/bin/python bench/bench_http.py [--seconds 10] [--connections 16] [--rounds 3]
 
 Both run under gunicorn as `make run` serves (3 gthread workers × 4 threads, production settings) on
 127.0.0.1, loaded by wrk (Debian's package; installed when missing) with a Lua script that rotates over
 realistic URLs. The portal reads ./gunicorn.conf.py as `make run` does; the anchor gets an empty config.
 Data: one catalogue of 3,000 entries and one hospital with 3,000 assessments (bench_queue's data set) in a
 SQLite file, with the search index built. Every page is requested for 2 s before the measured runs, so
-each worker's first-request costs are not counted. Reported: requests per second of each page and its share of the
-bare app's rate measured in the same run; the server's CPU time per request (master and workers, from
+each worker's first-request costs are not counted. Measured in rounds (the anchor, then every page), each page
+against its round's anchor; reported per round and as the median over the rounds: requests per second of each
+page and its share of the bare app's rate; the server's CPU time per request (master and workers, from
 /proc), whose ratio to the anchor's is the share a quiet machine would show when other processes compete
 for the cores; and each worker's memory (PSS and private) after the run.
 """
@@ -19,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,6 +120,9 @@ def login_cookie(port: int, email: str, password: str) -> str:
         r'name="csrf_token" value="([^"]+)"', form)
     data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token.group(1)}).encode()
     opener.open(f"http://127.0.0.1:{port}/login", data=data)
+    # Login starts a fresh session; its first page adds the CSRF secret, as a browser's cookie would then
+    # carry. wrk replays one cookie, so without this every request would make a new secret and a new cookie.
+    opener.open(f"http://127.0.0.1:{port}/")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
@@ -137,10 +142,29 @@ def wrk(binary: str, port: int, paths: list[str], seconds: int, connections: int
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def run_rounds(binary, bare, portal, cookie, args) -> dict[str, list[tuple[float, float]]]:
+    """Each round measures the anchor, then every page against it: a stretch of noise from other machines
+    lowers one round's figures, not all of them. Per page, each round's (share of the anchor's rate, share
+    by CPU per request)."""
+    shares: dict[str, list[tuple[float, float]]] = {label: [] for label in PAGES}
+    for round_number in range(1, args.rounds + 1):
+        anchor, anchor_cpu = measured(binary, 8811, bare, ["/"], args.seconds, args.connections)
+        print(f"round {round_number}: bare Flask {anchor:,.0f} req/s, {anchor_cpu:.2f} ms CPU per request")
+        for label, paths in PAGES.items():
+            rate, cpu = measured(binary, 8812, portal, paths, args.seconds, args.connections,
+                                 cookie if label in LOGGED_IN else "")
+            shares[label].append((100 * rate / anchor, 100 * anchor_cpu / cpu))
+            print(f"  {label:<22} {rate:8,.0f} req/s  {100 * rate / anchor:5.1f}%;"
+                  f" {cpu:6.2f} ms CPU per request, {100 * anchor_cpu / cpu:5.1f}% by CPU")
+    print(f"median over {args.rounds} rounds ({args.connections} connections, {args.seconds} s each; range):")
+    return shares
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="anchor and pages measured this many times")
     args = parser.parse_args()
     binary = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
@@ -162,14 +186,12 @@ def main() -> int:
             wrk(binary, 8811, ["/"], 2, args.connections)
             for label, paths in PAGES.items():
                 wrk(binary, 8812, paths, 2, args.connections, cookie if label in LOGGED_IN else "")
-            anchor, anchor_cpu = measured(binary, 8811, bare, ["/"], args.seconds, args.connections)
-            print(f"anchor: bare Flask {anchor:,.0f} req/s, {anchor_cpu:.2f} ms CPU per request "
-                  f"({args.connections} connections, {args.seconds} s each)")
-            for label, paths in PAGES.items():
-                rate, cpu = measured(binary, 8812, portal, paths, args.seconds, args.connections,
-                                     cookie if label in LOGGED_IN else "")
-                print(f"  {label:<22} {rate:8,.0f} req/s  {100 * rate / anchor:5.1f}% of bare Flask;"
-                      f" {cpu:6.2f} ms CPU per request, {100 * anchor_cpu / cpu:5.1f}% of bare Flask's rate by CPU")
+            shares = run_rounds(binary, bare, portal, cookie, args)
+            for label, rounds in shares.items():
+                rate_shares, cpu_shares = sorted(r[0] for r in rounds), sorted(r[1] for r in rounds)
+                print(f"  {label:<22} {statistics.median(rate_shares):5.1f}% of bare Flask's rate"
+                      f" ({rate_shares[0]:.1f}–{rate_shares[-1]:.1f});"
+                      f" {statistics.median(cpu_shares):5.1f}% by CPU ({cpu_shares[0]:.1f}–{cpu_shares[-1]:.1f})")
             print(f"worker memory after the run, PSS/private MB: portal {describe(worker_memory_mb(portal))}; "
                   f"bare Flask {describe(worker_memory_mb(bare))}")
         finally:
