@@ -90,7 +90,7 @@ def _filter_form(filters: services.QueueFilters, updates) -> Markup:
 
 
 # The page's content: the same for this user and these arguments until the next write or the next day.
-QUEUE_BODIES = FragmentMemo("assessments/_queue_body.html", size=128)
+QUEUE_BODIES = FragmentMemo("assessments/_queue_body.html", size=64)  # up to 200 rows, ~160 KB each
 
 
 def _render_queue(bulk_form: BulkForm | None = None, selected=(), status: int = 200):
