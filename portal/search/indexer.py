@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -216,14 +216,12 @@ def pending_count(app=None) -> int:
 _quiet: dict[str, tuple] = {}
 
 
-def has_pending(app=None) -> bool:
-    """Asked before every search, so kept cheap: the cursor file is re-read only when it changed; within a
-    request, not asked again while the data token is the one it was last found quiet at; otherwise, with no
-    gaps, one index probe ("any log row above high?") on a plain connection."""
+def has_pending(app=None, token: int | None = None) -> bool:
+    """Asked before every search, so kept cheap: the cursor file is re-read only when it changed; given the
+    data token of a request that writes nothing, not asked again while the token is the one it was last found
+    quiet at; otherwise, with no gaps, one index probe ("any log row above high?") on a plain connection."""
     folder = idx.current_dir(app or current_app._get_current_object())
     cursor = (cursor_file.load_cached(folder) if folder else None) or Cursor()
-    # Outside a request (the poller) the token would be remembered for the whole app context: not used.
-    token = dataversion.current() if has_request_context() else None
     quiet = (cursor.high, tuple(map(tuple, cursor.gaps)), token)
     if token is not None and _quiet.get(str(folder)) == quiet:
         return False
@@ -234,6 +232,14 @@ def has_pending(app=None) -> bool:
             _quiet.clear()
         _quiet[str(folder)] = quiet
     return pending
+
+
+def _reading_request_token() -> int | None:
+    """The data token of the current GET or HEAD request, which writes nothing (a request that wrote may have
+    read the token before its write; the poller's app context would keep one token for good)."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        return dataversion.current()
+    return None
 
 
 def apply_pending(app=None, *, wait: float = 0.0) -> int | None:
@@ -339,7 +345,7 @@ def ensure_current(app=None) -> bool:
     app = app or current_app._get_current_object()
     try:
         if idx.exists(app):
-            if has_pending(app):
+            if has_pending(app, _reading_request_token()):
                 # Another thread (the poller, say) may be applying from before our change: wait for it
                 # briefly, then apply the rest, so a search sees what was just written.
                 apply_pending(app, wait=PENDING_WAIT)
