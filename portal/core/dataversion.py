@@ -17,7 +17,7 @@ by hand) is not seen: run `UPDATE data_version SET token = token + 1` with it.
 import secrets
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,10 +35,8 @@ _TABLE_EXISTS = {
     "postgresql": "SELECT to_regclass('data_version') IS NOT NULL",
 }
 _READ = "SELECT token FROM data_version WHERE id = 1"
-_BUMP = (
-    "INSERT INTO data_version (id, token) VALUES (1, %(token)s) "
-    "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
-)
+# The token is an integer of our own making: written into the SQL, so one text serves every driver.
+_BUMP = "INSERT INTO data_version (id, token) VALUES (1, {}) ON CONFLICT (id) DO UPDATE SET token = excluded.token"
 
 
 class DataVersion(db.Model):
@@ -67,10 +65,11 @@ def _bump_before_commit(conn) -> None:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             if _has_table(conn, cursor):
-                sql = _BUMP if conn.dialect.paramstyle == "pyformat" else _BUMP.replace("%(token)s", ":token")
-                cursor.execute(sql, {"token": secrets.randbits(62)})
+                cursor.execute(_BUMP.format(secrets.randbits(62)))
         finally:
             cursor.close()
+        if has_app_context():
+            g.pop("data_version", None)  # read before this write: the request's next look reads the new one
 
 
 def _has_table(conn, cursor) -> bool:
@@ -96,8 +95,9 @@ def install(engine: Engine) -> None:
 
 
 def current() -> int | None:
-    """The token as this request first read it (None: no write recorded yet, remember nothing). Read as
-    plain SQL on the session's connection: a compiled statement cost twice as much, on every page."""
+    """The token as this request read it, read again after a write it committed (None: no write recorded
+    yet, remember nothing). Plain SQL on the session's connection: a compiled statement cost twice as much,
+    on every page."""
     if "data_version" not in g:
         g.data_version = db.session.connection().exec_driver_sql(_READ).scalar()
     return g.data_version

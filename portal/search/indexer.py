@@ -235,8 +235,9 @@ def has_pending(app=None, token: int | None = None) -> bool:
 
 
 def _reading_request_token() -> int | None:
-    """The data token of the current GET or HEAD request, which writes nothing (a request that wrote may have
-    read the token before its write; the poller's app context would keep one token for good)."""
+    """The data token of the current GET or HEAD request (the searches). Not for the drain after a writing
+    request, which would hold a second pooled connection for it, nor for the poller, whose app context would
+    keep one token for good."""
     if has_request_context() and request.method in ("GET", "HEAD"):
         return dataversion.current()
     return None
